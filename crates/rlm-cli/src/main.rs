@@ -1,0 +1,3 @@
+//! The `rlm` command-line tool.
+
+fn main() {}

@@ -1,0 +1,3 @@
+//! rlm-client: the async provider layer of rlm.
+//!
+//! Depends on no other rlm crate.

@@ -1,0 +1,1 @@
+//! rlm-core: the recursive loop that wires `rlm-client`, `rlm-repl` and `rlm-prompts`.

@@ -1,0 +1,3 @@
+//! rlm-prompts: the system prompt templates of rlm.
+//!
+//! Depends on no other rlm crate.
