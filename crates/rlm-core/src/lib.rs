@@ -1,1 +1,3 @@
 //! rlm-core: the recursive loop that wires `rlm-client`, `rlm-repl` and `rlm-prompts`.
+
+pub mod parse;
