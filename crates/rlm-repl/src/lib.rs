@@ -1,3 +1,56 @@
 //! rlm-repl: the QuickJS sandbox in which root models run JavaScript.
 //!
-//! Depends on no other rlm crate (in particular not on `rlm-client`).
+//! A [`Sandbox`] owns one QuickJS runtime on a dedicated OS thread. Code sees `context`
+//! (loaded with [`Sandbox::load_context`]), calls sub-models synchronously with
+//! `llm_query(prompt, options?)` / `llm_batch(prompts, max_concurrent?)`, prints with
+//! `print` / `console.log`, and answers with `FINAL(value)` / `FINAL_VAR(name)`. Sub-calls go
+//! to a [`SubcallHandler`] that `rlm-core` implements; this crate depends on no other rlm
+//! crate (in particular not on `rlm-client`).
+//!
+//! Every cell is bounded: CPU time, memory, stack depth, output size, and a timeout per host
+//! call. The sandbox has no file system, network, process, environment, modules or timers.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use rlm_repl::{ContextValue, QueryOptions, Sandbox, SandboxConfig, SubcallHandler, SubcallKind};
+//!
+//! struct Echo;
+//!
+//! #[async_trait::async_trait]
+//! impl SubcallHandler for Echo {
+//!     async fn query(&self, _: SubcallKind, prompt: String, _: QueryOptions) -> Result<String, String> {
+//!         Ok(prompt.to_uppercase())
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "multi_thread", worker_threads = 1)]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let sandbox = Sandbox::new(SandboxConfig::default(), Arc::new(Echo))?;
+//! sandbox.load_context(ContextValue::Text("hello".into())).await?;
+//! let cell = sandbox.execute("const a = llm_query(context); FINAL(a)").await?;
+//! assert_eq!(cell.final_answer.as_deref(), Some("HELLO"));
+//! # Ok(())
+//! # }
+//! ```
+
+mod config;
+mod context;
+mod error;
+mod format;
+mod globals;
+mod handler;
+mod host;
+mod result;
+mod rewrite;
+mod sandbox;
+mod truncate;
+mod variables;
+mod worker;
+
+pub use config::{SandboxConfig, SandboxLimits};
+pub use context::ContextValue;
+pub use error::SandboxError;
+pub use handler::{QueryOptions, SubcallHandler, SubcallKind};
+pub use result::{CellResult, SubcallRecord};
+pub use sandbox::Sandbox;
+pub use truncate::truncate_middle;

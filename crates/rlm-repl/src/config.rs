@@ -1,0 +1,44 @@
+//! Limits and settings of a sandbox.
+
+use std::time::Duration;
+
+/// Resource limits of one sandbox. Every limit gives the model a clear message and leaves
+/// the sandbox usable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SandboxLimits {
+    /// CPU time one cell may use (time blocked in sub-calls does not count). Default 30 s.
+    pub cpu_time_per_cell: Duration,
+    /// Memory limit of the JavaScript heap in bytes. `None` (the default) sizes it from the
+    /// loaded contexts: 256 MiB plus several times the size of each context.
+    pub memory_limit: Option<usize>,
+    /// Maximum JavaScript stack size in bytes (deep recursion raises a `RangeError`). Default 1 MiB.
+    pub stack_size: usize,
+    /// Characters of output shown per cell; the rest is cut from the middle. Default 20,000.
+    pub output_cap_chars: usize,
+    /// Time limit of one host call (`llm_query` or a whole `llm_batch`). Default 15 minutes.
+    pub host_call_timeout: Duration,
+    /// Upper bound of `llm_batch`'s `max_concurrent`: larger values are clamped to it. Default 16.
+    pub max_concurrent_cap: usize,
+}
+
+impl Default for SandboxLimits {
+    fn default() -> Self {
+        Self {
+            cpu_time_per_cell: Duration::from_secs(30),
+            memory_limit: None,
+            stack_size: 1024 * 1024,
+            output_cap_chars: 20_000,
+            host_call_timeout: Duration::from_mins(15),
+            max_concurrent_cap: 16,
+        }
+    }
+}
+
+/// Settings of a [`Sandbox`](crate::Sandbox).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SandboxConfig {
+    /// Resource limits.
+    pub limits: SandboxLimits,
+    /// Define `rlm_query` / `rlm_batch` (child RLMs, routed with [`SubcallKind::Rlm`](crate::SubcallKind::Rlm)).
+    pub recursive_functions: bool,
+}

@@ -1,0 +1,261 @@
+//! What code in the sandbox sees: context, llm_query, print, FINAL, errors, echo.
+
+use rlm_repl::{ContextValue, SubcallKind};
+use serde_json::json;
+
+use super::support::{run, sandbox};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn text_and_json_contexts() {
+    let (sb, _) = sandbox();
+    assert_eq!(
+        sb.load_context(ContextValue::Text("héllo wörld".into()))
+            .await
+            .unwrap(),
+        0
+    );
+    let cell = run(&sb, "context.length").await;
+    assert_eq!(cell.value.as_deref(), Some("11"));
+    assert_eq!(
+        sb.load_context(json!({"items": [1, 2, 3]}).into())
+            .await
+            .unwrap(),
+        1
+    );
+    let cell = run(&sb, "context.items.length + context_0.length").await;
+    assert_eq!(cell.value.as_deref(), Some("14"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn non_ascii_lengths_and_indices_follow_js() {
+    let (sb, _) = sandbox();
+    sb.load_context("a😀b€".into()).await.unwrap();
+    let cell = run(
+        &sb,
+        "[context.length, context.indexOf('b'), context[3], context.codePointAt(1)]",
+    )
+    .await;
+    assert_eq!(cell.value.as_deref(), Some("[5,3,\"b\",128512]"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn llm_query_sync_await_and_promise_all() {
+    let (sb, fake) = sandbox();
+    let cell = run(
+        &sb,
+        "const a = llm_query('x'); const b = await llm_query('y'); \
+        const c = await Promise.all([llm_query('p'), llm_query('q')]); print(a, b, c.join('|'))",
+    )
+    .await;
+    assert_eq!(cell.error, None);
+    assert_eq!(cell.stdout, "Llm:x Llm:y Llm:p|Llm:q\n");
+    assert_eq!(cell.subcalls.len(), 4);
+    assert_eq!(cell.subcalls[0].prompt_chars, 1);
+    assert_eq!(cell.subcalls[0].response_chars, 5);
+    assert_eq!(fake.calls.lock().unwrap().len(), 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn llm_query_options_reach_the_handler() {
+    let (sb, fake) = sandbox();
+    let cell = run(
+        &sb,
+        "llm_query('x', {model: 'm', max_tokens: 5, temperature: 0.5, system: 's'})",
+    )
+    .await;
+    assert_eq!(cell.error, None);
+    let calls = fake.calls.lock().unwrap();
+    let options = &calls[0].2;
+    assert_eq!(options.model.as_deref(), Some("m"));
+    assert_eq!(options.max_tokens, Some(5));
+    assert_eq!(options.temperature, Some(0.5));
+    assert_eq!(options.system.as_deref(), Some("s"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn llm_query_failure_is_a_catchable_error() {
+    let (sb, _) = sandbox();
+    let cell = run(
+        &sb,
+        "let m; try { llm_query('please fail') } catch (e) { m = e.message } m",
+    )
+    .await;
+    assert_eq!(
+        cell.value.as_deref(),
+        Some("'llm_query failed: model refused please fail'")
+    );
+    assert!(cell.subcalls[0].error);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_arguments_throw_clear_type_errors() {
+    let (sb, _) = sandbox();
+    for (code, expected) in [
+        (
+            "llm_query()",
+            "TypeError: llm_query(prompt, options?): missing prompt",
+        ),
+        (
+            "llm_query(5)",
+            "TypeError: llm_query(prompt, options?): prompt must be a string, got number",
+        ),
+        (
+            "llm_batch('x')",
+            "TypeError: llm_batch(prompts, max_concurrent?): prompts must be an array of strings, got string",
+        ),
+        (
+            "llm_batch(['a', 2])",
+            "prompts[1] must be a string, got number",
+        ),
+        (
+            "llm_batch(['a'], 0)",
+            "RangeError: llm_batch: max_concurrent must be at least 1",
+        ),
+        ("llm_batch(['a'], {max_concurrent: -1})", "RangeError"),
+        ("FINAL()", "TypeError: FINAL(value): missing value"),
+    ] {
+        let cell = run(&sb, code).await;
+        let error = cell.error.unwrap_or_default();
+        assert!(error.contains(expected), "{code}: {error}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn print_and_console_are_captured() {
+    let (sb, _) = sandbox();
+    let cell = run(&sb, "print('a', 1, {b: [2]}); console.log('c'); console.error(null, undefined); console.warn(new Error('e'))").await;
+    assert_eq!(
+        cell.stdout,
+        "a 1 {\"b\":[2]}\nc\nnull undefined\nError: e\n"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn final_and_final_var_record_the_answer_and_the_cell_completes() {
+    let (sb, _) = sandbox();
+    let cell = run(&sb, "FINAL({a: 1}); print('after')").await;
+    assert_eq!(cell.final_answer.as_deref(), Some("{\"a\":1}"));
+    assert_eq!(cell.stdout, "after\n");
+    let cell = run(&sb, "const answer = 'forty two'; FINAL_VAR('answer')").await;
+    assert_eq!(cell.final_answer.as_deref(), Some("forty two"));
+    let cell = run(&sb, "FINAL_VAR('missing')").await;
+    assert_eq!(cell.final_answer, None);
+    let shown = cell.value.unwrap();
+    assert!(
+        shown.contains("no variable named \"missing\"") && shown.contains("answer"),
+        "{shown}"
+    );
+    assert_eq!(sb.final_var("answer").await.unwrap(), "forty two");
+    assert!(
+        sb.final_var("nope")
+            .await
+            .unwrap_err()
+            .contains("Defined variables: answer")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn variables_persist_and_show_vars_lists_them() {
+    let (sb, _) = sandbox();
+    sb.load_context("ctx".into()).await.unwrap();
+    run(&sb, "var a = 1; let b = 2; function f() { return a + b }").await;
+    let cell = run(&sb, "f()").await;
+    assert_eq!(cell.value.as_deref(), Some("3"));
+    assert_eq!(cell.variables, ["a", "b", "f"]);
+    assert_eq!(
+        run(&sb, "SHOW_VARS()").await.value.as_deref(),
+        Some("[\"a\",\"b\",\"f\"]")
+    );
+    assert_eq!(sb.variables().await.unwrap(), ["a", "b", "f"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn echo_is_like_node() {
+    let (sb, _) = sandbox();
+    for (code, expected) in [
+        ("'it\\'s'", Some("'it\\'s'")),
+        ("1 + 1", Some("2")),
+        ("[1, 'a']", Some("[1,\"a\"]")),
+        ("undefined", None),
+        ("var z = 3", None),
+        ("(function named() {})", Some("[Function: named]")),
+        ("10n", Some("10n")),
+    ] {
+        assert_eq!(run(&sb, code).await.value.as_deref(), expected, "{code}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn errors_have_name_message_and_line_and_the_sandbox_survives() {
+    let (sb, _) = sandbox();
+    let cell = run(&sb, "const x = 1;\n\nnull.foo").await;
+    let error = cell.error.unwrap();
+    assert!(
+        error.starts_with("TypeError:") && error.ends_with("(line 3)"),
+        "{error}"
+    );
+    let cell = run(&sb, "function g() {\n throw new RangeError('bad') }\ng()").await;
+    assert_eq!(cell.error.as_deref(), Some("RangeError: bad (line 2)"));
+    assert_eq!(
+        run(&sb, "throw 'oops'").await.error.as_deref(),
+        Some("Uncaught 'oops'")
+    );
+    assert_eq!(
+        run(&sb, "throw {code: 7}").await.error.as_deref(),
+        Some("Uncaught {\"code\":7}")
+    );
+    assert!(
+        run(&sb, "let = = 1")
+            .await
+            .error
+            .unwrap()
+            .starts_with("SyntaxError")
+    );
+    assert_eq!(run(&sb, "x + 1").await.value.as_deref(), Some("2"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reserved_names_are_restored() {
+    let (sb, _) = sandbox();
+    sb.load_context("the context".into()).await.unwrap();
+    run(&sb, "llm_query = 1; const llm_batch = null; function print() {}; context = 'x'; FINAL = 0; console = {}").await;
+    let cell = run(
+        &sb,
+        "print(context); console.log(llm_query('a'), llm_batch(['b'])[0]); FINAL('done')",
+    )
+    .await;
+    assert_eq!(cell.error, None);
+    assert_eq!(cell.stdout, "the context\nLlm:a Llm:b\n");
+    assert_eq!(cell.final_answer.as_deref(), Some("done"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rlm_functions_exist_only_when_enabled() {
+    let (sb, _) = sandbox();
+    assert_eq!(
+        run(&sb, "typeof rlm_query + typeof rlm_batch")
+            .await
+            .value
+            .as_deref(),
+        Some("'undefinedundefined'")
+    );
+    let config = rlm_repl::SandboxConfig {
+        recursive_functions: true,
+        ..Default::default()
+    };
+    let (sb, fake) = super::support::sandbox_with(config);
+    let cell = run(&sb, "rlm_query('a') + rlm_batch(['b'])[0]").await;
+    assert_eq!(cell.value.as_deref(), Some("'Rlm:aRlm:b'"));
+    assert!(
+        fake.calls
+            .lock()
+            .unwrap()
+            .iter()
+            .all(|c| c.0 == SubcallKind::Rlm)
+    );
+    run(&sb, "rlm_query = 0").await;
+    assert_eq!(
+        run(&sb, "typeof rlm_query").await.value.as_deref(),
+        Some("'function'")
+    );
+}
