@@ -1,0 +1,337 @@
+//! `Anthropic`: the Messages API (`x-api-key`, `anthropic-version`, top-level system prompt, required
+//! `max_tokens`). Never retries (that is [`crate::Resilient`]'s job); 529 "overloaded" comes back as a
+//! retryable [`ClientError::Http`].
+
+use std::fmt;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use super::http::{self, ApiKey, ErrorContext};
+use crate::{ClientError, Completion, CompletionRequest, LlmClient, Role, Usage};
+
+const PROVIDER: &str = "anthropic";
+
+/// Anthropic's public endpoint, used when no base URL is given.
+pub const ANTHROPIC_BASE_URL: &str = "https://api.anthropic.com";
+
+/// The `anthropic-version` header sent with every request.
+pub const ANTHROPIC_VERSION: &str = "2023-06-01";
+
+/// `max_tokens` used when neither the request nor the builder sets one (the API requires a value).
+pub const ANTHROPIC_DEFAULT_MAX_TOKENS: u32 = 4096;
+
+/// A Messages API client.
+///
+/// ```
+/// use rlm_client::Anthropic;
+/// let claude = Anthropic::builder("claude-sonnet-4-5", "sk-ant-example").build().unwrap();
+/// assert!(!format!("{claude:?}").contains("sk-ant-example"));
+/// ```
+#[derive(Clone)]
+pub struct Anthropic {
+    http: reqwest::Client,
+    api_key: ApiKey,
+    base_url: String,
+    model: String,
+    default_max_tokens: u32,
+    request_timeout: Duration,
+}
+
+impl fmt::Debug for Anthropic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Anthropic")
+            .field("base_url", &self.base_url)
+            .field("model", &self.model)
+            .field("api_key", &"[REDACTED]")
+            .field("default_max_tokens", &self.default_max_tokens)
+            .field("request_timeout", &self.request_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Settings for [`Anthropic`].
+#[derive(Debug, Clone)]
+pub struct AnthropicBuilder {
+    http: Option<reqwest::Client>,
+    api_key: ApiKey,
+    base_url: String,
+    model: String,
+    default_max_tokens: u32,
+    request_timeout: Duration,
+}
+
+impl AnthropicBuilder {
+    /// Sets the base URL, without `/v1` (default: Anthropic's).
+    #[must_use]
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = url.into();
+        self
+    }
+
+    /// Sets `max_tokens` for requests that do not set it (default 4096).
+    #[must_use]
+    pub fn default_max_tokens(mut self, max_tokens: u32) -> Self {
+        self.default_max_tokens = max_tokens;
+        self
+    }
+
+    /// Shares an existing `reqwest::Client` (one connection pool for every provider).
+    #[must_use]
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// Limits one HTTP exchange (default 600 s).
+    #[must_use]
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = timeout;
+        self
+    }
+
+    /// Builds the client.
+    pub fn build(self) -> Result<Anthropic, ClientError> {
+        if self.model.trim().is_empty() {
+            return Err(ClientError::configuration(
+                "the Anthropic model name is empty; pass a model such as claude-sonnet-4-5",
+            ));
+        }
+        if self.api_key.expose().trim().is_empty() {
+            return Err(ClientError::configuration(
+                "the Anthropic API key is empty; export ANTHROPIC_API_KEY",
+            ));
+        }
+        let base_url = self.base_url.trim().trim_end_matches('/').to_string();
+        if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
+            return Err(ClientError::configuration(format!(
+                "base URL {base_url:?} must start with http:// or https://"
+            )));
+        }
+        let http = match self.http {
+            Some(client) => client,
+            None => http::default_http_client()?,
+        };
+        Ok(Anthropic {
+            http,
+            api_key: self.api_key,
+            base_url,
+            model: self.model,
+            default_max_tokens: self.default_max_tokens,
+            request_timeout: self.request_timeout,
+        })
+    }
+}
+
+impl Anthropic {
+    /// Starts a builder for `model` with `api_key` against Anthropic's endpoint.
+    pub fn builder(model: impl Into<String>, api_key: impl Into<String>) -> AnthropicBuilder {
+        AnthropicBuilder {
+            http: None,
+            api_key: ApiKey::new(api_key),
+            base_url: ANTHROPIC_BASE_URL.to_string(),
+            model: model.into(),
+            default_max_tokens: ANTHROPIC_DEFAULT_MAX_TOKENS,
+            request_timeout: http::DEFAULT_REQUEST_TIMEOUT,
+        }
+    }
+
+    /// A client configured from the environment: `ANTHROPIC_API_KEY` (required) and `ANTHROPIC_BASE_URL`
+    /// (optional).
+    pub fn from_env(model: impl Into<String>) -> Result<Self, ClientError> {
+        Self::from_env_builder(model)?.build()
+    }
+
+    /// Like [`Self::from_env`] but returns the builder, to adjust it further.
+    pub fn from_env_builder(model: impl Into<String>) -> Result<AnthropicBuilder, ClientError> {
+        Self::builder_from_lookup(model, super::non_empty_env)
+    }
+
+    pub(crate) fn builder_from_lookup(
+        model: impl Into<String>,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<AnthropicBuilder, ClientError> {
+        let key = lookup("ANTHROPIC_API_KEY").ok_or_else(|| {
+            ClientError::configuration(
+                "ANTHROPIC_API_KEY is not set; export it or pass the key explicitly",
+            )
+        })?;
+        let mut builder = Self::builder(model, key);
+        if let Some(url) = lookup("ANTHROPIC_BASE_URL") {
+            builder = builder.base_url(url);
+        }
+        Ok(builder)
+    }
+
+    fn body<'a>(&'a self, request: &'a CompletionRequest) -> MessagesRequest<'a> {
+        let system: Vec<&str> = request
+            .messages
+            .iter()
+            .filter(|m| m.role == Role::System)
+            .map(|m| m.content.as_str())
+            .collect();
+        let messages = request
+            .messages
+            .iter()
+            .filter(|m| m.role != Role::System)
+            .map(|m| WireMessage {
+                role: m.role,
+                content: &m.content,
+            })
+            .collect();
+        MessagesRequest {
+            model: request.model.as_deref().unwrap_or(&self.model),
+            max_tokens: request.max_tokens.unwrap_or(self.default_max_tokens),
+            system: (!system.is_empty()).then(|| system.join("\n\n")),
+            messages,
+            temperature: request.temperature,
+            stop_sequences: &request.stop,
+        }
+    }
+}
+
+#[async_trait]
+impl LlmClient for Anthropic {
+    async fn complete(&self, request: CompletionRequest) -> Result<Completion, ClientError> {
+        let ctx = ErrorContext {
+            provider: PROVIDER,
+            key: Some(&self.api_key),
+        };
+        let builder = self
+            .http
+            .post(http::join_url(&self.base_url, "v1/messages"))
+            .header("x-api-key", self.api_key.expose())
+            .header("anthropic-version", ANTHROPIC_VERSION)
+            .json(&self.body(&request));
+        let (status, headers, body) = http::send(builder, self.request_timeout, &ctx).await?;
+        if !(200..300).contains(&status) {
+            return Err(ctx.status_error(status, &headers, &body));
+        }
+        let parsed: MessagesResponse = ctx.parse_body(status, &body)?;
+        let text: String = parsed
+            .content
+            .iter()
+            .filter(|block| block.kind == "text")
+            .filter_map(|block| block.text.as_deref())
+            .collect();
+        let requested_model = request.model.unwrap_or_else(|| self.model.clone());
+        Ok(Completion {
+            text,
+            usage: parsed.usage.map(WireUsage::into_usage).unwrap_or_default(),
+            model: parsed
+                .model
+                .filter(|m| !m.is_empty())
+                .unwrap_or(requested_model),
+            finish_reason: parsed.stop_reason,
+        })
+    }
+
+    fn model(&self) -> &str {
+        &self.model
+    }
+}
+
+#[derive(Serialize)]
+struct MessagesRequest<'a> {
+    model: &'a str,
+    max_tokens: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    system: Option<String>,
+    messages: Vec<WireMessage<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    temperature: Option<f32>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    stop_sequences: &'a [String],
+}
+
+#[derive(Serialize)]
+struct WireMessage<'a> {
+    role: Role,
+    content: &'a str,
+}
+
+#[derive(Deserialize)]
+struct MessagesResponse {
+    #[serde(default)]
+    model: Option<String>,
+    #[serde(default)]
+    content: Vec<ContentBlock>,
+    #[serde(default)]
+    stop_reason: Option<String>,
+    #[serde(default)]
+    usage: Option<WireUsage>,
+}
+
+#[derive(Deserialize)]
+struct ContentBlock {
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default)]
+    text: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[allow(clippy::struct_field_names)]
+struct WireUsage {
+    #[serde(default)]
+    input_tokens: u64,
+    #[serde(default)]
+    output_tokens: u64,
+    #[serde(default)]
+    cache_read_input_tokens: Option<u64>,
+    #[serde(default)]
+    cache_creation_input_tokens: Option<u64>,
+}
+
+impl WireUsage {
+    /// Anthropic's `input_tokens` excludes cache reads and writes; `prompt_tokens` includes them, as
+    /// OpenAI's does.
+    fn into_usage(self) -> Usage {
+        let cached = self.cache_read_input_tokens.unwrap_or(0);
+        let created = self.cache_creation_input_tokens.unwrap_or(0);
+        Usage {
+            prompt_tokens: self.input_tokens + cached + created,
+            completion_tokens: self.output_tokens,
+            cached_tokens: cached,
+            reasoning_tokens: 0,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Message;
+
+    #[test]
+    fn system_goes_top_level_and_max_tokens_is_always_sent() {
+        let client = Anthropic::builder("claude", "k-1234").build().unwrap();
+        let request = CompletionRequest::new(vec![
+            Message::system("be brief"),
+            Message::user("hi"),
+            Message::assistant("hello"),
+        ])
+        .with_stop("END");
+        let json = serde_json::to_value(client.body(&request)).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "model": "claude", "max_tokens": 4096, "system": "be brief",
+                "messages": [{"role":"user","content":"hi"},{"role":"assistant","content":"hello"}],
+                "stop_sequences": ["END"]
+            })
+        );
+    }
+
+    #[test]
+    fn from_env_names_the_missing_variable() {
+        let err = Anthropic::builder_from_lookup("m", |_| None).unwrap_err();
+        assert!(err.to_string().contains("ANTHROPIC_API_KEY"), "{err}");
+        let ok = Anthropic::builder_from_lookup("m", |n| {
+            (n == "ANTHROPIC_API_KEY").then(|| "k-abcd".into())
+        });
+        let client = ok.unwrap().build().unwrap();
+        assert!(!format!("{client:?}").contains("k-abcd"));
+    }
+}

@@ -1,0 +1,207 @@
+//! `Resilient`: the one retry layer of rlm, wrapped around any [`LlmClient`]. Per call: optional overall
+//! deadline around everything; per attempt: rate limit, per-attempt timeout, the inner call, then a retry
+//! decision (see [`RetryPolicy`]). Every call is recorded into a [`UsageMeter`] and traced.
+
+mod rate_limit;
+mod retry;
+mod timeout;
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use tracing::{Instrument, field};
+
+pub use rate_limit::RateLimits;
+pub use retry::RetryPolicy;
+
+use crate::{ClientError, Completion, CompletionRequest, LlmClient, UsageMeter, estimate_tokens};
+use rate_limit::RateLimiter;
+use retry::Decision;
+
+/// Everything [`Resilient`] enforces. The default: 2 retries (0.5 s → 8 s jittered), 300 s per attempt,
+/// no overall deadline, no client-side rate limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResiliencePolicy {
+    /// Retries and backoff.
+    pub retry: RetryPolicy,
+    /// Limit on one attempt.
+    pub attempt_timeout: Duration,
+    /// Limit on a whole call, retries and waits included.
+    pub deadline: Option<Duration>,
+    /// Client-side request and token budgets.
+    pub rate_limits: RateLimits,
+}
+
+impl Default for ResiliencePolicy {
+    fn default() -> Self {
+        Self {
+            retry: RetryPolicy::default(),
+            attempt_timeout: Duration::from_mins(5),
+            deadline: None,
+            rate_limits: RateLimits::default(),
+        }
+    }
+}
+
+/// Retries, timeouts, rate limits and usage accounting around any client.
+///
+/// ```
+/// use std::sync::Arc;
+/// use rlm_client::{CompletionRequest, LlmClient, Resilient, ResiliencePolicy, Simulated, UsageMeter};
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let sim = Simulated::new("sim", |r: &CompletionRequest| format!("{} messages", r.messages.len()));
+/// let meter = UsageMeter::new();
+/// let client = Resilient::new(Arc::new(sim), ResiliencePolicy::default())?.with_meter(meter.clone());
+/// let answer = client.complete(CompletionRequest::prompt("hi")).await?;
+/// assert_eq!(answer.text, "1 messages");
+/// assert_eq!(meter.snapshot().total().calls, 1);
+/// # Ok::<(), rlm_client::ClientError>(())
+/// # }).unwrap();
+/// ```
+#[derive(Clone)]
+pub struct Resilient {
+    inner: Arc<dyn LlmClient>,
+    policy: ResiliencePolicy,
+    limiter: Arc<RateLimiter>,
+    meter: UsageMeter,
+}
+
+impl fmt::Debug for Resilient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Resilient")
+            .field("model", &self.inner.model())
+            .field("policy", &self.policy)
+            .field("meter", &self.meter)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Resilient {
+    /// Wraps `inner`; fails when the policy is invalid (a zero rate limit or attempt timeout).
+    pub fn new(inner: Arc<dyn LlmClient>, policy: ResiliencePolicy) -> Result<Self, ClientError> {
+        if policy.attempt_timeout.is_zero() {
+            return Err(ClientError::configuration(
+                "ResiliencePolicy::attempt_timeout is 0; every call would time out",
+            ));
+        }
+        let limiter = Arc::new(RateLimiter::new(policy.rate_limits)?);
+        Ok(Self {
+            inner,
+            policy,
+            limiter,
+            meter: UsageMeter::new(),
+        })
+    }
+
+    /// Records into `meter` (shared with whoever holds a clone) instead of a private meter.
+    #[must_use]
+    pub fn with_meter(mut self, meter: UsageMeter) -> Self {
+        self.meter = meter;
+        self
+    }
+
+    /// The meter every call is recorded into.
+    pub fn meter(&self) -> &UsageMeter {
+        &self.meter
+    }
+
+    /// The policy in force.
+    pub fn policy(&self) -> &ResiliencePolicy {
+        &self.policy
+    }
+
+    async fn attempts(
+        &self,
+        request: &CompletionRequest,
+        model: &str,
+        retries: &mut u32,
+    ) -> Result<Completion, ClientError> {
+        let tokens = estimate_tokens(request);
+        let mut schedule = self.policy.retry.schedule();
+        loop {
+            self.limiter.acquire(tokens).await?;
+            let outcome = self.attempt(request, model, *retries + 1).await;
+            let error = match outcome {
+                Ok(completion) => return Ok(completion),
+                Err(error) => error,
+            };
+            match self.policy.retry.decide(error, *retries, &mut schedule) {
+                Decision::GiveUp(error) => return Err(error),
+                Decision::RetryAfter(wait, error) => {
+                    tracing::warn!(model, attempt = *retries + 1, wait_ms = wait.as_millis() as u64, %error, "retrying LLM call");
+                    *retries += 1;
+                    tokio::time::sleep(wait).await;
+                }
+            }
+        }
+    }
+
+    async fn attempt(
+        &self,
+        request: &CompletionRequest,
+        model: &str,
+        attempt: u32,
+    ) -> Result<Completion, ClientError> {
+        let span = tracing::info_span!(
+            "llm_request",
+            model,
+            attempt,
+            status = field::Empty,
+            latency_ms = field::Empty,
+            prompt_tokens = field::Empty,
+            completion_tokens = field::Empty,
+        );
+        let started = Instant::now();
+        let outcome = timeout::with_attempt_timeout(
+            self.policy.attempt_timeout,
+            self.inner.complete(request.clone()),
+        )
+        .instrument(span.clone())
+        .await;
+        span.record("latency_ms", started.elapsed().as_millis() as u64);
+        match &outcome {
+            Ok(c) => {
+                span.record("status", "ok");
+                span.record("prompt_tokens", c.usage.prompt_tokens);
+                span.record("completion_tokens", c.usage.completion_tokens);
+            }
+            Err(e) => {
+                span.record("status", field::display(e));
+            }
+        }
+        outcome
+    }
+}
+
+#[async_trait]
+impl LlmClient for Resilient {
+    async fn complete(&self, request: CompletionRequest) -> Result<Completion, ClientError> {
+        let model = request
+            .model
+            .clone()
+            .unwrap_or_else(|| self.inner.model().to_string());
+        let started = Instant::now();
+        let mut retries = 0;
+        let outcome = timeout::with_deadline(
+            self.policy.deadline,
+            self.attempts(&request, &model, &mut retries),
+        )
+        .await;
+        let elapsed = started.elapsed();
+        match &outcome {
+            Ok(c) => self
+                .meter
+                .record_success(&model, c.usage, elapsed, u64::from(retries)),
+            Err(_) => self
+                .meter
+                .record_failure(&model, elapsed, u64::from(retries)),
+        }
+        outcome
+    }
+
+    fn model(&self) -> &str {
+        self.inner.model()
+    }
+}

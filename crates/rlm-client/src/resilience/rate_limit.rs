@@ -1,0 +1,159 @@
+//! Client-side rate limiting with `governor`: requests per minute and (estimated) tokens per minute,
+//! smoothed to one second's worth of burst instead of a whole minute's.
+//!
+//! governor keeps its own clock (not tokio's), so paused tokio time does not speed it up.
+
+use std::num::NonZeroU32;
+use std::time::Duration;
+
+use governor::{DefaultDirectRateLimiter, Jitter, Quota};
+
+use crate::ClientError;
+
+/// Client-side budgets; `None` means unlimited. Both default to unlimited.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RateLimits {
+    /// Requests started per minute (each retry attempt counts).
+    pub requests_per_minute: Option<u32>,
+    /// Input tokens per minute, estimated with [`crate::estimate_tokens`].
+    pub tokens_per_minute: Option<u32>,
+}
+
+/// Random extra wait added to each throttled waiter, because governor does not queue waiters fairly.
+const WAITER_JITTER: Duration = Duration::from_millis(5);
+
+/// The limiters built from [`RateLimits`].
+#[derive(Debug)]
+pub(crate) struct RateLimiter {
+    requests: Option<DefaultDirectRateLimiter>,
+    tokens: Option<TokenLimiter>,
+}
+
+#[derive(Debug)]
+struct TokenLimiter {
+    limiter: DefaultDirectRateLimiter,
+    per_minute: u32,
+    burst: NonZeroU32,
+}
+
+impl RateLimiter {
+    /// Builds the limiters; a zero budget is a configuration error.
+    pub(crate) fn new(limits: RateLimits) -> Result<Self, ClientError> {
+        let requests = limits
+            .requests_per_minute
+            .map(|n| {
+                nonzero(n, "requests_per_minute")
+                    .map(|n| DefaultDirectRateLimiter::direct(smoothed(n).0))
+            })
+            .transpose()?;
+        let tokens = limits
+            .tokens_per_minute
+            .map(|n| {
+                nonzero(n, "tokens_per_minute").map(|n| {
+                    let (quota, burst) = smoothed(n);
+                    TokenLimiter {
+                        limiter: DefaultDirectRateLimiter::direct(quota),
+                        per_minute: n.get(),
+                        burst,
+                    }
+                })
+            })
+            .transpose()?;
+        Ok(Self { requests, tokens })
+    }
+
+    /// Waits until one request of about `tokens` input tokens may start. Fails at once with
+    /// [`ClientError::RequestTooLarge`] when `tokens` exceeds the whole per-minute budget.
+    pub(crate) async fn acquire(&self, tokens: u32) -> Result<(), ClientError> {
+        if let Some(t) = &self.tokens
+            && tokens > t.per_minute
+        {
+            return Err(ClientError::RequestTooLarge {
+                needed: tokens,
+                limit: t.per_minute,
+            });
+        }
+        if let Some(requests) = &self.requests {
+            requests
+                .until_ready_with_jitter(Jitter::up_to(WAITER_JITTER))
+                .await;
+        }
+        if let Some(t) = &self.tokens {
+            // Larger than one burst: take it in burst-sized chunks at the replenishment rate.
+            let mut remaining = tokens;
+            while let Some(chunk) = NonZeroU32::new(remaining.min(t.burst.get())) {
+                t.limiter
+                    .until_n_ready_with_jitter(chunk, Jitter::up_to(WAITER_JITTER))
+                    .await
+                    .map_err(|_| ClientError::RequestTooLarge {
+                        needed: tokens,
+                        limit: t.per_minute,
+                    })?;
+                remaining -= chunk.get();
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A per-minute quota whose burst is one second's worth (at least 1) rather than the whole minute.
+fn smoothed(per_minute: NonZeroU32) -> (Quota, NonZeroU32) {
+    let burst = NonZeroU32::new(per_minute.get() / 60).unwrap_or(NonZeroU32::MIN);
+    (Quota::per_minute(per_minute).allow_burst(burst), burst)
+}
+
+fn nonzero(value: u32, name: &str) -> Result<NonZeroU32, ClientError> {
+    NonZeroU32::new(value).ok_or_else(|| {
+        ClientError::configuration(format!(
+            "RateLimits::{name} is 0, which would block every call; use None for no limit"
+        ))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn oversized_request_fails_fast_and_zero_is_rejected() {
+        let limiter = RateLimiter::new(RateLimits {
+            requests_per_minute: None,
+            tokens_per_minute: Some(1000),
+        })
+        .unwrap();
+        let err = limiter.acquire(1001).await.unwrap_err();
+        assert_eq!(
+            err,
+            ClientError::RequestTooLarge {
+                needed: 1001,
+                limit: 1000
+            }
+        );
+        assert!(
+            RateLimiter::new(RateLimits {
+                requests_per_minute: Some(0),
+                tokens_per_minute: None
+            })
+            .is_err()
+        );
+    }
+
+    #[tokio::test]
+    async fn burst_is_one_second_worth() {
+        let limiter = RateLimiter::new(RateLimits {
+            requests_per_minute: Some(600),
+            tokens_per_minute: None,
+        })
+        .unwrap();
+        let start = std::time::Instant::now();
+        for _ in 0..10 {
+            limiter.acquire(0).await.unwrap();
+        }
+        // 10 = one second's worth passes at once; generous margin for a loaded machine.
+        assert!(
+            start.elapsed() < Duration::from_millis(500),
+            "{:?}",
+            start.elapsed()
+        );
+    }
+}

@@ -1,0 +1,225 @@
+//! Request and response types shared by every provider: messages, requests, completions, token usage.
+
+use std::ops::{Add, AddAssign};
+
+use serde::{Deserialize, Serialize};
+
+/// Who wrote a message in a chat transcript.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Instructions that frame the conversation.
+    System,
+    /// The user (for rlm: the orchestrator or the sandboxed code).
+    User,
+    /// The model's earlier answers.
+    Assistant,
+}
+
+/// One chat message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    /// Author of the message.
+    pub role: Role,
+    /// Text of the message.
+    pub content: String,
+}
+
+impl Message {
+    /// A message with the given role and text.
+    pub fn new(role: Role, content: impl Into<String>) -> Self {
+        Self {
+            role,
+            content: content.into(),
+        }
+    }
+
+    /// A system message.
+    pub fn system(content: impl Into<String>) -> Self {
+        Self::new(Role::System, content)
+    }
+
+    /// A user message.
+    pub fn user(content: impl Into<String>) -> Self {
+        Self::new(Role::User, content)
+    }
+
+    /// An assistant message.
+    pub fn assistant(content: impl Into<String>) -> Self {
+        Self::new(Role::Assistant, content)
+    }
+}
+
+/// A provider-neutral chat completion request.
+///
+/// ```
+/// use rlm_client::CompletionRequest;
+/// let request = CompletionRequest::prompt("Say hi").with_max_tokens(16).with_temperature(0.0);
+/// assert_eq!(request.messages.len(), 1);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CompletionRequest {
+    /// The transcript, oldest first.
+    pub messages: Vec<Message>,
+    /// Model to use instead of the client's default model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// Maximum number of tokens to generate (the provider's default max_tokens when `None`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_tokens: Option<u32>,
+    /// Sampling temperature.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub temperature: Option<f32>,
+    /// Stop sequences.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stop: Vec<String>,
+}
+
+impl CompletionRequest {
+    /// A request for the given transcript with every option left to the client.
+    pub fn new(messages: Vec<Message>) -> Self {
+        Self {
+            messages,
+            ..Self::default()
+        }
+    }
+
+    /// A request made of a single user message.
+    pub fn prompt(text: impl Into<String>) -> Self {
+        Self::new(vec![Message::user(text)])
+    }
+
+    /// Overrides the client's model for this request.
+    #[must_use]
+    pub fn with_model(mut self, model: impl Into<String>) -> Self {
+        self.model = Some(model.into());
+        self
+    }
+
+    /// Sets the maximum number of generated tokens.
+    #[must_use]
+    pub fn with_max_tokens(mut self, max_tokens: u32) -> Self {
+        self.max_tokens = Some(max_tokens);
+        self
+    }
+
+    /// Sets the sampling temperature.
+    #[must_use]
+    pub fn with_temperature(mut self, temperature: f32) -> Self {
+        self.temperature = Some(temperature);
+        self
+    }
+
+    /// Adds a stop sequence.
+    #[must_use]
+    pub fn with_stop(mut self, stop: impl Into<String>) -> Self {
+        self.stop.push(stop.into());
+        self
+    }
+}
+
+/// A model's answer.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Completion {
+    /// Generated text (empty when the provider returned `null` content).
+    pub text: String,
+    /// Tokens used by this call.
+    pub usage: Usage,
+    /// Model that answered, as reported by the provider.
+    pub model: String,
+    /// Why generation stopped (`stop`, `length`, `end_turn`, ...), when reported.
+    pub finish_reason: Option<String>,
+}
+
+/// Token counts of one or more calls.
+///
+/// ```
+/// use rlm_client::Usage;
+/// let mut total = Usage { prompt_tokens: 10, completion_tokens: 5, ..Usage::default() };
+/// total += Usage { prompt_tokens: 1, completion_tokens: 2, ..Usage::default() };
+/// assert_eq!(total.total_tokens(), 18);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Usage {
+    /// Input tokens, cached ones included.
+    pub prompt_tokens: u64,
+    /// Generated tokens, reasoning ones included.
+    pub completion_tokens: u64,
+    /// Input tokens served from the provider's prompt cache, when reported.
+    pub cached_tokens: u64,
+    /// Generated tokens spent on hidden reasoning, when reported.
+    pub reasoning_tokens: u64,
+}
+
+impl Usage {
+    /// Prompt plus completion tokens.
+    pub fn total_tokens(&self) -> u64 {
+        self.prompt_tokens.saturating_add(self.completion_tokens)
+    }
+}
+
+impl Add for Usage {
+    type Output = Usage;
+
+    fn add(mut self, rhs: Usage) -> Usage {
+        self += rhs;
+        self
+    }
+}
+
+impl AddAssign for Usage {
+    fn add_assign(&mut self, rhs: Usage) {
+        self.prompt_tokens = self.prompt_tokens.saturating_add(rhs.prompt_tokens);
+        self.completion_tokens = self.completion_tokens.saturating_add(rhs.completion_tokens);
+        self.cached_tokens = self.cached_tokens.saturating_add(rhs.cached_tokens);
+        self.reasoning_tokens = self.reasoning_tokens.saturating_add(rhs.reasoning_tokens);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn role_serializes_lowercase() {
+        let json = serde_json::to_string(&Message::assistant("x")).unwrap();
+        assert_eq!(json, r#"{"role":"assistant","content":"x"}"#);
+        let role: Role = serde_json::from_str(r#""system""#).unwrap();
+        assert_eq!(role, Role::System);
+    }
+
+    #[test]
+    fn usage_adds_every_field() {
+        let a = Usage {
+            prompt_tokens: 1,
+            completion_tokens: 2,
+            cached_tokens: 3,
+            reasoning_tokens: 4,
+        };
+        let sum = a + a;
+        assert_eq!(
+            sum,
+            Usage {
+                prompt_tokens: 2,
+                completion_tokens: 4,
+                cached_tokens: 6,
+                reasoning_tokens: 8
+            }
+        );
+        assert_eq!(sum.total_tokens(), 6);
+    }
+
+    #[test]
+    fn request_builders_set_fields() {
+        let r = CompletionRequest::prompt("hi")
+            .with_model("m")
+            .with_max_tokens(7)
+            .with_temperature(0.5)
+            .with_stop("END");
+        assert_eq!(r.messages, vec![Message::user("hi")]);
+        assert_eq!(r.model.as_deref(), Some("m"));
+        assert_eq!(r.max_tokens, Some(7));
+        assert_eq!(r.temperature, Some(0.5));
+        assert_eq!(r.stop, vec!["END".to_string()]);
+    }
+}

@@ -1,0 +1,248 @@
+//! Usage accounting: a shareable `UsageMeter` per model (calls, failures, retries, tokens, time) and cost.
+
+use std::collections::BTreeMap;
+use std::ops::AddAssign;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::Usage;
+
+/// What one model consumed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModelUsage {
+    /// Calls made (successful or not; retries of one call count once).
+    pub calls: u64,
+    /// Calls that ended in an error after every retry.
+    pub failures: u64,
+    /// Extra attempts made by the retry layer.
+    pub retries: u64,
+    /// Tokens of the successful calls.
+    pub usage: Usage,
+    /// Wall time spent in calls, retries and waits included.
+    pub elapsed: Duration,
+}
+
+impl AddAssign for ModelUsage {
+    fn add_assign(&mut self, rhs: ModelUsage) {
+        self.calls = self.calls.saturating_add(rhs.calls);
+        self.failures = self.failures.saturating_add(rhs.failures);
+        self.retries = self.retries.saturating_add(rhs.retries);
+        self.usage += rhs.usage;
+        self.elapsed = self.elapsed.saturating_add(rhs.elapsed);
+    }
+}
+
+/// A point-in-time copy of a [`UsageMeter`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsageReport {
+    /// Usage per model name.
+    pub per_model: BTreeMap<String, ModelUsage>,
+}
+
+impl UsageReport {
+    /// Sum over all models.
+    pub fn total(&self) -> ModelUsage {
+        let mut total = ModelUsage::default();
+        for usage in self.per_model.values() {
+            total += *usage;
+        }
+        total
+    }
+
+    /// Cost in USD, or `None` when a model that used tokens has no price in `prices`.
+    pub fn cost_usd(&self, prices: &PriceTable) -> Option<f64> {
+        let mut cost = 0.0;
+        for (model, usage) in &self.per_model {
+            if usage.usage.total_tokens() == 0 {
+                continue;
+            }
+            cost += prices.get(model)?.cost_usd(&usage.usage);
+        }
+        Some(cost)
+    }
+}
+
+/// Price of one model, in USD per million tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Price {
+    /// USD per million input (prompt) tokens.
+    pub input_per_million: f64,
+    /// USD per million output (completion) tokens.
+    pub output_per_million: f64,
+}
+
+impl Price {
+    /// A price from USD per million input and output tokens.
+    pub fn new(input_per_million: f64, output_per_million: f64) -> Self {
+        Self {
+            input_per_million,
+            output_per_million,
+        }
+    }
+
+    /// Cost of `usage` at this price.
+    pub fn cost_usd(&self, usage: &Usage) -> f64 {
+        (usage.prompt_tokens as f64 * self.input_per_million
+            + usage.completion_tokens as f64 * self.output_per_million)
+            / 1_000_000.0
+    }
+}
+
+/// Prices per model name.
+///
+/// ```
+/// use rlm_client::{Price, PriceTable};
+/// let prices = PriceTable::new().with("gpt-4o-mini", Price::new(0.15, 0.60));
+/// assert!(prices.get("gpt-4o-mini").is_some());
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PriceTable {
+    prices: BTreeMap<String, Price>,
+}
+
+impl PriceTable {
+    /// An empty table.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds or replaces the price of `model`.
+    pub fn insert(&mut self, model: impl Into<String>, price: Price) -> &mut Self {
+        self.prices.insert(model.into(), price);
+        self
+    }
+
+    /// Builder form of [`Self::insert`].
+    #[must_use]
+    pub fn with(mut self, model: impl Into<String>, price: Price) -> Self {
+        self.insert(model, price);
+        self
+    }
+
+    /// The price of `model`, if known.
+    pub fn get(&self, model: &str) -> Option<&Price> {
+        self.prices.get(model)
+    }
+}
+
+/// A shareable usage counter: clones share the same totals.
+///
+/// [`crate::Resilient`] records every call into its meter; other layers (rlm-core) may record or merge
+/// into the same meter.
+///
+/// ```
+/// use std::time::Duration;
+/// use rlm_client::{Usage, UsageMeter};
+/// let meter = UsageMeter::new();
+/// meter.record_success("m", Usage { prompt_tokens: 3, ..Usage::default() }, Duration::from_millis(5), 1);
+/// meter.clone().record_failure("m", Duration::from_millis(1), 2);
+/// let m = &meter.snapshot().per_model["m"];
+/// assert_eq!((m.calls, m.failures, m.retries, m.usage.prompt_tokens), (2, 1, 3, 3));
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct UsageMeter {
+    inner: Arc<Mutex<BTreeMap<String, ModelUsage>>>,
+}
+
+impl UsageMeter {
+    /// An empty meter.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records a successful call of `model`.
+    pub fn record_success(&self, model: &str, usage: Usage, elapsed: Duration, retries: u64) {
+        self.record(
+            model,
+            ModelUsage {
+                calls: 1,
+                failures: 0,
+                retries,
+                usage,
+                elapsed,
+            },
+        );
+    }
+
+    /// Records a call of `model` that failed after every retry.
+    pub fn record_failure(&self, model: &str, elapsed: Duration, retries: u64) {
+        self.record(
+            model,
+            ModelUsage {
+                calls: 1,
+                failures: 1,
+                retries,
+                usage: Usage::default(),
+                elapsed,
+            },
+        );
+    }
+
+    /// Adds `usage` to the totals of `model`.
+    pub fn record(&self, model: &str, usage: ModelUsage) {
+        let mut map = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        *map.entry(model.to_string()).or_default() += usage;
+    }
+
+    /// Adds every model of `report` (for example another meter's snapshot).
+    pub fn merge(&self, report: &UsageReport) {
+        for (model, usage) in &report.per_model {
+            self.record(model, *usage);
+        }
+    }
+
+    /// A copy of the current totals.
+    pub fn snapshot(&self) -> UsageReport {
+        let map = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        UsageReport {
+            per_model: map.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn usage(p: u64, c: u64) -> Usage {
+        Usage {
+            prompt_tokens: p,
+            completion_tokens: c,
+            ..Usage::default()
+        }
+    }
+
+    #[test]
+    fn totals_and_cost() {
+        let meter = UsageMeter::new();
+        meter.record_success("a", usage(1_000_000, 0), Duration::from_secs(1), 0);
+        meter.record_success("b", usage(0, 2_000_000), Duration::from_secs(2), 1);
+        let report = meter.snapshot();
+        let total = report.total();
+        assert_eq!(total.calls, 2);
+        assert_eq!(total.retries, 1);
+        assert_eq!(total.elapsed, Duration::from_secs(3));
+        let prices = PriceTable::new()
+            .with("a", Price::new(1.0, 100.0))
+            .with("b", Price::new(100.0, 3.0));
+        let cost = report.cost_usd(&prices).unwrap();
+        assert!((cost - 7.0).abs() < 1e-9, "{cost}");
+        assert_eq!(
+            report.cost_usd(&PriceTable::new().with("a", Price::new(1.0, 1.0))),
+            None
+        );
+    }
+
+    #[test]
+    fn merge_adds_reports() {
+        let a = UsageMeter::new();
+        a.record_failure("x", Duration::from_millis(3), 2);
+        let b = UsageMeter::new();
+        b.merge(&a.snapshot());
+        b.merge(&a.snapshot());
+        let x = b.snapshot().per_model["x"];
+        assert_eq!((x.calls, x.failures, x.retries), (2, 2, 4));
+    }
+}
