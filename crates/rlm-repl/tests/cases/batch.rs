@@ -1,1 +1,71 @@
-//! placeholder
+//! llm_batch: order, failures, concurrency, clamping, tampered prototypes.
+
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use rlm_repl::{Sandbox, SandboxConfig};
+
+use super::support::{Fake, run, sandbox};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn results_keep_order_and_failures_are_error_strings() {
+    let (sb, fake) = sandbox();
+    let cell = run(&sb, "llm_batch(['a', 'please fail', 'c'])").await;
+    assert_eq!(
+        cell.value.as_deref(),
+        Some("[\"Llm:a\",\"Error: model refused please fail\",\"Llm:c\"]")
+    );
+    assert_eq!(cell.subcalls.len(), 3);
+    assert!(cell.subcalls[1].error && !cell.subcalls[0].error);
+    assert_eq!(*fake.batch_limits.lock().unwrap(), [10]);
+    assert_eq!(run(&sb, "llm_batch([])").await.value.as_deref(), Some("[]"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn max_concurrent_is_accepted_both_ways_and_clamped_to_the_cap() {
+    let (sb, fake) = sandbox();
+    run(&sb, "llm_batch(['a'], 3); llm_batch(['a'], {max_concurrent: 5}); llm_batch(['a'], 1000); await llm_batch(['a'], {})").await;
+    assert_eq!(*fake.batch_limits.lock().unwrap(), [3, 5, 16, 10]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sixteen_prompts_run_concurrently_within_the_limit() {
+    let latency = Duration::from_millis(50);
+    let fake = Fake::with_latency(latency);
+    let sb = Sandbox::new(SandboxConfig::default(), fake.clone()).unwrap();
+    let started = Instant::now();
+    let cell = run(
+        &sb,
+        "llm_batch(Array.from({length: 16}, (_, i) => 'p' + i), 16).length",
+    )
+    .await;
+    let elapsed = started.elapsed();
+    assert_eq!(cell.value.as_deref(), Some("16"));
+    assert!(elapsed < latency * 16 / 2, "took {elapsed:?}");
+    assert!(fake.peak.load(Ordering::SeqCst) <= 16);
+    assert!(fake.peak.load(Ordering::SeqCst) > 1);
+
+    fake.peak.store(0, Ordering::SeqCst);
+    run(
+        &sb,
+        "llm_batch(Array.from({length: 12}, (_, i) => 'q' + i), 3)",
+    )
+    .await;
+    assert_eq!(fake.peak.load(Ordering::SeqCst), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tampered_builtins_do_not_break_the_bridge() {
+    let (sb, _) = sandbox();
+    run(&sb, "Array.prototype.map = () => { throw new Error('hijacked') }; Array.prototype.push = null; \
+        JSON.stringify = () => 'nope'; Object.prototype.toString = null; String.prototype.toString = () => 'bad'; \
+        Array.isArray = () => false; Promise.prototype.then = null").await;
+    let cell = run(
+        &sb,
+        "const r = llm_batch(['a', 'b'], {max_concurrent: 2}); print(r[0], r[1]); [llm_query('c')]",
+    )
+    .await;
+    assert_eq!(cell.error, None);
+    assert_eq!(cell.stdout, "Llm:a Llm:b\n");
+    assert_eq!(cell.value.as_deref(), Some("[\"Llm:c\"]"));
+}

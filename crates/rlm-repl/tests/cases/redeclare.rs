@@ -1,1 +1,50 @@
-//! placeholder
+//! Re-declaring top-level names in later cells works, as in a browser console.
+
+use super::support::{run, sandbox};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn let_const_class_function_can_be_redeclared() {
+    let (sb, _) = sandbox();
+    let cells = [
+        (
+            "let x = 1; const y = 2; class A { v() { return 1 } } function f() { return 1 }",
+            None,
+        ),
+        (
+            "let x = 10; const y = 20; class A { v() { return 2 } } function f() { return 2 }",
+            None,
+        ),
+        ("[x, y, new A().v(), f()]", Some("[10,20,2,2]")),
+        ("const {p, q: [r]} = {p: 1, q: [2]}; let [s] = [3]", None),
+        ("const {p} = {p: 5}; [p, r, s]", Some("[5,2,3]")),
+    ];
+    for (code, expected) in cells {
+        let cell = run(&sb, code).await;
+        assert_eq!(cell.error, None, "{code}");
+        assert_eq!(cell.value.as_deref(), expected, "{code}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lookalikes_in_strings_comments_templates_and_regexes_are_untouched() {
+    let (sb, _) = sandbox();
+    let code = "const s = 'let a = 1'; // const b\n/* class C {} */ const t = `let ${'x'} const`;\n\
+        const re = /let [a-z]+ = \\//; for (let i = 0; i < 2; i++) { let inner = i; }\n\
+        function g() { const local = 1; return local } class K {}\n(1)";
+    for _ in 0..2 {
+        let cell = run(&sb, code).await;
+        assert_eq!(cell.error, None);
+        assert_eq!(cell.value.as_deref(), Some("1"));
+    }
+    let cell = run(
+        &sb,
+        "[s, t, re.source, g(), typeof K, typeof i, typeof inner, typeof local]",
+    )
+    .await;
+    assert_eq!(
+        cell.value.as_deref(),
+        Some(
+            r#"["let a = 1","let x const","let [a-z]+ = \\/",1,"function","undefined","undefined","undefined"]"#
+        )
+    );
+}
