@@ -1,0 +1,116 @@
+//! Snapshot tests of every rendered prompt, at each depth variant. The snapshots live in
+//! `tests/snapshots/`; a changed text fails the test until the new snapshot is reviewed and committed
+//! (`INSTA_UPDATE=always cargo test -p rlm-prompts`, then read the diff).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use rlm_prompts::{ContextKind, ContextMetadata, PromptParams, PromptSet, TemplateName};
+use serde_json::json;
+
+fn at(depth: usize, max_depth: usize) -> PromptParams {
+    PromptParams {
+        depth,
+        max_depth,
+        ..PromptParams::default()
+    }
+}
+
+const QUERY: &str = "Which city hosts the most conferences in the log?";
+
+#[test]
+fn system_prompts_by_depth() {
+    let set = PromptSet::default();
+    for (depth, max_depth) in [(0, 0), (0, 1), (0, 2), (1, 2), (2, 2), (1, 3), (2, 3)] {
+        insta::assert_snapshot!(
+            format!("system_depth{depth}_max{max_depth}"),
+            set.system(&at(depth, max_depth))
+        );
+    }
+}
+
+#[test]
+fn system_prompt_follows_other_params() {
+    let p = PromptParams {
+        max_iterations: 12,
+        max_concurrent: 4,
+        sub_model_chars: 120_000,
+        output_cap_chars: 5_000,
+        ..PromptParams::default()
+    };
+    insta::assert_snapshot!("system_custom_params", PromptSet::default().system(&p));
+}
+
+#[test]
+fn context_metadata_by_kind() {
+    let set = PromptSet::default();
+    let cases = [
+        ("text", ContextMetadata::from_text(&"x".repeat(1_234_567))),
+        (
+            "json_array",
+            ContextMetadata::from_json(&json!(["alpha", {"id": 7}, [1, 2, 3]])),
+        ),
+        (
+            "json_array_capped",
+            ContextMetadata::new(ContextKind::JsonArray, (1..=250).collect()),
+        ),
+        (
+            "json_object",
+            ContextMetadata::from_json(&json!({"a": "one", "b": "three"})),
+        ),
+        (
+            "json_object_one",
+            ContextMetadata::from_json(&json!({"only": "entry"})),
+        ),
+        ("json_scalar", ContextMetadata::from_json(&json!(3.5))),
+        ("json_array_empty", ContextMetadata::from_json(&json!([]))),
+        (
+            "text_chunked",
+            ContextMetadata::new(ContextKind::Text, vec![100, 250]),
+        ),
+    ];
+    for (name, meta) in cases {
+        insta::assert_snapshot!(
+            format!("context_metadata_{name}"),
+            set.context_metadata(&meta)
+        );
+    }
+}
+
+#[test]
+fn turn_prompts_by_depth() {
+    let set = PromptSet::default();
+    for (depth, max_depth) in [(0, 0), (0, 1), (0, 2)] {
+        insta::assert_snapshot!(
+            format!("first_turn_depth{depth}_max{max_depth}"),
+            set.first_turn(QUERY, &at(depth, max_depth))
+        );
+        insta::assert_snapshot!(
+            format!("turn_depth{depth}_max{max_depth}"),
+            set.turn(QUERY, 7, &at(depth, max_depth))
+        );
+    }
+}
+
+#[test]
+fn closing_and_recovery_prompts() {
+    let set = PromptSet::default();
+    insta::assert_snapshot!("final_request", set.final_request(QUERY));
+    insta::assert_snapshot!("no_code_nudge", set.no_code_nudge());
+    let vars = ["counts".to_string(), "chunks".to_string()];
+    insta::assert_snapshot!(
+        "undefined_final_var",
+        set.undefined_final_var("answer", &vars)
+    );
+    insta::assert_snapshot!(
+        "undefined_final_var_none",
+        set.undefined_final_var("answer", &[])
+    );
+}
+
+#[test]
+fn user_template_with_sections_and_braces() {
+    let text = "Depth {depth}/{max_depth}.\n{tools}\nExample: `if (ok) {{ FINAL(x) }}`\n{recursion_section}";
+    let set = PromptSet::default()
+        .with_template(TemplateName::System, text)
+        .unwrap();
+    insta::assert_snapshot!("user_system_template_depth0_max2", set.system(&at(0, 2)));
+}
