@@ -1,0 +1,181 @@
+//! An OpenAI-compatible Chat Completions server on loopback that answers with the [`crate::script`].
+//!
+//! Routes: `POST /v1/chat/completions` (non-streaming; the reply is [`crate::script::respond_with`]
+//! after a latency, root and sub turns each with their own), `GET /v1/models`; everything else
+//! and every malformed request gets an OpenAI error body `{"error":{"message","type","code"}}`.
+//! The `Authorization` header is accepted and ignored; it is never read or logged.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), rlm_sim::SimError> {
+//! use rlm_sim::server::{SimServer, SimServerConfig};
+//! let server = SimServer::start(SimServerConfig::default()).await?;
+//! assert!(server.base_url().starts_with("http://127.0.0.1:"));
+//! server.shutdown().await;
+//! # Ok(()) }
+//! ```
+
+mod routes;
+mod stats;
+mod wire;
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use stats::SimStats;
+
+use crate::error::SimError;
+use crate::script::ScriptConfig;
+use routes::AppState;
+use stats::Counters;
+
+/// How long [`SimServerHandle::shutdown`] waits for requests in progress before aborting them.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// Settings of the simulated server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SimServerConfig {
+    /// Where to listen. Default `127.0.0.1:0` (a free loopback port).
+    pub addr: SocketAddr,
+    /// Delay before each root-turn reply. Default 20 ms.
+    pub root_latency: Duration,
+    /// Delay before each sub-turn reply. Default 200 ms.
+    pub sub_latency: Duration,
+    /// The root script's settings (chunks, `llm_batch` concurrency); model-name overrides win.
+    pub script: ScriptConfig,
+    /// Largest request body accepted, in bytes. Default 64 MiB.
+    pub body_limit: usize,
+}
+
+impl Default for SimServerConfig {
+    fn default() -> Self {
+        Self {
+            addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            root_latency: Duration::from_millis(20),
+            sub_latency: Duration::from_millis(200),
+            script: ScriptConfig::default(),
+            body_limit: 64 * 1024 * 1024,
+        }
+    }
+}
+
+/// Starts simulated servers.
+#[derive(Debug, Clone, Copy)]
+pub struct SimServer;
+
+impl SimServer {
+    /// Binds `config.addr` and serves in a background tokio task until the handle is shut down
+    /// or dropped. Must be called inside a tokio runtime.
+    pub async fn start(config: SimServerConfig) -> Result<SimServerHandle, SimError> {
+        let listener = tokio::net::TcpListener::bind(config.addr)
+            .await
+            .map_err(|source| SimError::Bind {
+                addr: config.addr,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(SimError::LocalAddr)?;
+        let counters = Arc::new(Counters::default());
+        let state = Arc::new(AppState {
+            counters: Arc::clone(&counters),
+            script: config.script,
+            root_latency: config.root_latency,
+            sub_latency: config.sub_latency,
+            next_id: AtomicU64::new(1),
+        });
+        let app = Router::new()
+            .route("/v1/chat/completions", post(routes::chat_completions))
+            .route("/v1/models", get(routes::models))
+            .fallback(routes::not_found)
+            .layer(DefaultBodyLimit::max(config.body_limit))
+            .with_state(state);
+        let (stop_tx, stop_rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let stopped = async move {
+                // Either an explicit stop or the handle being dropped ends the server.
+                let _ = stop_rx.await;
+            };
+            if let Err(e) = axum::serve(listener, app)
+                .with_graceful_shutdown(stopped)
+                .await
+            {
+                tracing::warn!(error = %e, "simulated model server stopped with an error");
+            }
+        });
+        tracing::info!(%addr, "simulated model server listening");
+        Ok(SimServerHandle {
+            addr,
+            counters,
+            stop: Some(stop_tx),
+            task: Some(task),
+        })
+    }
+}
+
+/// A running simulated server. Dropping it stops the server (gracefully, in the background).
+#[derive(Debug)]
+pub struct SimServerHandle {
+    addr: SocketAddr,
+    counters: Arc<Counters>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl SimServerHandle {
+    /// The address the server listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The OpenAI base URL, e.g. `http://127.0.0.1:PORT/v1`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}/v1", self.addr)
+    }
+
+    /// Chat completions answered so far (root and sub).
+    pub fn requests_served(&self) -> u64 {
+        self.counters.snapshot().requests_served
+    }
+
+    /// The most sub requests that were in progress at the same time so far.
+    pub fn peak_concurrent_sub(&self) -> usize {
+        self.counters.snapshot().peak_concurrent_sub
+    }
+
+    /// All counters at once.
+    pub fn stats(&self) -> SimStats {
+        self.counters.snapshot()
+    }
+
+    /// Stops accepting connections, lets requests in progress finish (at most
+    /// [`SHUTDOWN_GRACE`], then they are aborted) and waits for the server task to end.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(mut task) = self.task.take()
+            && tokio::time::timeout(SHUTDOWN_GRACE, &mut task)
+                .await
+                .is_err()
+        {
+            tracing::warn!("simulated model server did not stop within the grace period; aborting");
+            task.abort();
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for SimServerHandle {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}

@@ -1,0 +1,76 @@
+//! Counters the server keeps: requests served, and current / peak concurrent sub requests.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+/// A snapshot of the server's counters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SimStats {
+    /// Chat completions answered (root and sub), not counting rejected requests.
+    pub requests_served: u64,
+    /// Root turns answered.
+    pub root_requests: u64,
+    /// Sub turns answered.
+    pub sub_requests: u64,
+    /// Requests rejected with an error status (malformed body, unknown route, ...).
+    pub rejected: u64,
+    /// The most sub requests that were in progress at the same time.
+    pub peak_concurrent_sub: usize,
+}
+
+/// Shared live counters.
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    root: AtomicU64,
+    sub: AtomicU64,
+    rejected: AtomicU64,
+    sub_in_flight: AtomicUsize,
+    peak_sub: AtomicUsize,
+}
+
+impl Counters {
+    pub(crate) fn snapshot(&self) -> SimStats {
+        let root = self.root.load(Ordering::Relaxed);
+        let sub = self.sub.load(Ordering::Relaxed);
+        SimStats {
+            requests_served: root + sub,
+            root_requests: root,
+            sub_requests: sub,
+            rejected: self.rejected.load(Ordering::Relaxed),
+            peak_concurrent_sub: self.peak_sub.load(Ordering::Relaxed),
+        }
+    }
+
+    pub(crate) fn root_served(&self) {
+        self.root.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn sub_served(&self) {
+        self.sub.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn rejected(&self) {
+        self.rejected.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Marks a sub request in progress until the guard drops (also when the client goes away).
+    pub(crate) fn sub_started(self: &Arc<Self>) -> SubGuard {
+        let now = self.sub_in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        self.peak_sub.fetch_max(now, Ordering::SeqCst);
+        SubGuard {
+            counters: Arc::clone(self),
+        }
+    }
+}
+
+/// Decrements the in-flight sub counter on drop.
+#[derive(Debug)]
+pub(crate) struct SubGuard {
+    counters: Arc<Counters>,
+}
+
+impl Drop for SubGuard {
+    fn drop(&mut self) {
+        self.counters.sub_in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+}

@@ -1,0 +1,74 @@
+//! The OpenAI Chat Completions wire types the server reads and writes.
+
+use serde::{Deserialize, Serialize};
+
+use crate::script::ChatMessage;
+
+/// The part of a chat completion request the simulator reads; other fields are ignored.
+#[derive(Debug, Deserialize)]
+pub(crate) struct ChatRequest {
+    pub(crate) model: String,
+    pub(crate) messages: Vec<ChatMessage>,
+    #[serde(default)]
+    pub(crate) stream: bool,
+}
+
+/// A chat completion response.
+#[derive(Debug, Serialize)]
+pub(crate) struct ChatResponse {
+    pub(crate) id: String,
+    pub(crate) object: &'static str,
+    pub(crate) created: u64,
+    pub(crate) model: String,
+    pub(crate) choices: Vec<Choice>,
+    pub(crate) usage: Usage,
+}
+
+/// One choice of a response.
+#[derive(Debug, Serialize)]
+pub(crate) struct Choice {
+    pub(crate) index: u32,
+    pub(crate) message: ChatMessage,
+    pub(crate) finish_reason: &'static str,
+}
+
+/// Token usage, estimated as characters / 4 rounded up.
+#[derive(Debug, Serialize)]
+#[allow(clippy::struct_field_names)] // the OpenAI field names
+pub(crate) struct Usage {
+    pub(crate) prompt_tokens: u64,
+    pub(crate) completion_tokens: u64,
+    pub(crate) total_tokens: u64,
+}
+
+impl Usage {
+    pub(crate) fn estimate(messages: &[ChatMessage], reply: &str) -> Self {
+        let prompt_tokens = messages.iter().map(|m| estimate_tokens(&m.content)).sum();
+        let completion_tokens = estimate_tokens(reply);
+        Self {
+            prompt_tokens,
+            completion_tokens,
+            total_tokens: prompt_tokens + completion_tokens,
+        }
+    }
+}
+
+/// Tokens estimated as characters / 4, rounded up.
+pub(crate) fn estimate_tokens(text: &str) -> u64 {
+    (text.chars().count() as u64).div_ceil(4)
+}
+
+/// The OpenAI error body: `{"error": {"message", "type", "code"}}`.
+#[derive(Debug, Serialize)]
+pub(crate) struct ErrorBody {
+    pub(crate) error: ErrorDetail,
+}
+
+/// The inside of [`ErrorBody`].
+#[derive(Debug, Serialize)]
+pub(crate) struct ErrorDetail {
+    pub(crate) message: String,
+    #[serde(rename = "type")]
+    pub(crate) kind: &'static str,
+    pub(crate) code: &'static str,
+}

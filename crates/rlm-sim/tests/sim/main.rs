@@ -1,0 +1,6 @@
+//! Integration tests of rlm-sim: one test binary, one module per part of the crate.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod haystack;
+mod script;
+mod server;
