@@ -1,0 +1,29 @@
+//! `MockLlmClient` (feature `mock`) works behind `Arc<dyn LlmClient>`, as other crates' tests use it.
+
+use std::sync::Arc;
+
+use rlm_client::{
+    Completion, CompletionRequest, LlmClient, MockLlmClient, ResiliencePolicy, Resilient,
+};
+
+#[tokio::test]
+async fn mock_client_can_be_wrapped() {
+    let mut mock = MockLlmClient::new();
+    mock.expect_model().return_const("mocked".to_string());
+    mock.expect_complete().times(1).returning(|r| {
+        Ok(Completion {
+            text: format!("saw {}", r.messages.len()),
+            ..Completion::default()
+        })
+    });
+    let client = Resilient::new(Arc::new(mock), ResiliencePolicy::default()).unwrap();
+    assert_eq!(
+        client
+            .complete(CompletionRequest::prompt("x"))
+            .await
+            .unwrap()
+            .text,
+        "saw 1"
+    );
+    assert_eq!(client.model(), "mocked");
+}

@@ -1,0 +1,14 @@
+//! Integration tests of rlm-client: providers against a local wiremock server (loopback only), the
+//! resilience wrapper, batch, rate limits, secrets. One test binary, one module per concern.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod anthropic;
+mod batch;
+mod concurrency;
+#[cfg(feature = "mock")]
+mod mock;
+mod openai;
+mod rate_limit;
+mod resilience;
+mod secrets;
+mod support;
