@@ -1,3 +1,91 @@
 //! rlm-core: the recursive loop that wires `rlm-client`, `rlm-repl` and `rlm-prompts`.
+//!
+//! A root model answers a query about a context it never reads whole: the context lives in a QuickJS
+//! sandbox as `context`, the model writes JavaScript in ```` ```repl ```` blocks, and that code calls
+//! sub-models with `llm_query` / `llm_batch` (and, with `max_depth >= 2`, child RLMs with `rlm_query` /
+//! `rlm_batch`) until the model answers with `FINAL(...)` or `FINAL_VAR(name)`.
+//!
+//! # Principal types
+//! - [`Rlm`] (built with [`Rlm::builder`] → [`RlmBuilder`]): `completion(context, query)` →
+//!   [`RlmAnswer`] (answer, iterations, [`UsageSummary`] per model and per depth, cost, duration,
+//!   [`Trajectory`]) or [`RlmError`] (one variant per limit, each with the best partial answer).
+//! - [`Session`]: several completions in one sandbox (`context_0`, `context_1`, ... and `context`).
+//! - [`Limits`]: token and cost budgets, wall-clock timeout, consecutive-error and sub-call limits.
+//! - [`Event`]: progress callbacks; [`Trajectory`]: JSON Lines record of a run.
+//! - [`parse`]: `code_blocks` and `final_answer`, usable alone.
+//!
+//! # How a run works
+//! Each iteration calls the root model with the whole history, stores its turn, runs every code block
+//! in order, and appends one user turn with each block's code and its output (cut from the middle to
+//! the output cap). The run ends when a cell calls `FINAL`/`FINAL_VAR`, or the reply's text (outside code)
+//! has `FINAL(...)`/`FINAL_VAR(name)`; an undefined `FINAL_VAR` name tells the model which variables exist
+//! and the loop goes on. A reply without code stays in the history, followed by a nudge. After
+//! `max_iterations`, one last call asks for the answer; it is parsed for `FINAL` too, and its raw text is
+//! the answer only when it has none.
+//!
+//! # Clients, depths and the global cap
+//! Every model call goes through `rlm_client::Resilient` (the builder's policy), recording into one
+//! `UsageMeter` per depth: depth 0 holds the root model's own calls; a sub-call made by code at depth `d`
+//! is recorded at `d + 1`, as are the root calls of a child run at depth `d + 1`. Sub-model calls (and
+//! child runs' model calls) also go through `rlm_client::ConcurrencyLimit`, sharing one semaphore of
+//! `max_concurrent` permits across every depth and every completion of the [`Rlm`]. A child run never
+//! holds a permit while it runs, only its own model calls do, so `rlm_batch` of more children than
+//! permits cannot deadlock. Child runs use the sub client as their model, have their own sandbox with the
+//! prompt as `context`, and share the budget, limits, trajectory and meters of the completion.
+//!
+//! # Limits and the best partial answer
+//! Sub-call failures are never run errors: the model sees `Error: ...`. When a sub-call would pass
+//! `max_subcalls`, or the token or cost budget is used up, the sub-call is refused with such a message
+//! and the run is marked; after the cell the loop returns the limit's [`RlmError`]. A root-model call
+//! refused by a budget or failing after retries ends the run too. The timeout wraps the whole completion,
+//! child runs included; dropping the completion future drops the sandboxes, which cancels their host
+//! calls and in-flight requests. Every limit error carries the **best partial answer so far**: the output
+//! of the latest root-level (depth 0) cell that succeeded and printed or returned something, or else the
+//! latest root-model reply, or else nothing.
+//!
+//! # Observability
+//! `tracing` spans: `rlm_completion`, `rlm_run` (depth, run id), `iteration`, `subcall` /
+//! `subcall_batch`. The trajectory writes as JSON Lines: run metadata first (models, limits, context kind
+//! and length; never the context, never a key), then one record per iteration of every run (root and
+//! child runs share the file, told apart by `run_id`) with the messages appended since the previous
+//! request, the reply, code blocks, cell results, timings and usage.
+//!
+//! # Modules
+//! `error` (RlmError), `limits` (Limits), `builder` (RlmBuilder, validation), `rlm` (Rlm, the completion
+//! path), `engine` (one run at one depth: the loop), `history` (message history), `handler`
+//! (`rlm_repl::SubcallHandler`: `llm_*` to the sub client, `rlm_*` to child runs), `budget` (shared run
+//! state), `run` (per-completion clients, meters and records), `events`, `trajectory`, `session`,
+//! `answer` (RlmAnswer, UsageSummary), `context` (Context).
+#![forbid(unsafe_code)]
+// `RlmError::Provider` carries the `ClientError` by value (the contracted API, matched on by the CLI);
+// errors are rare, so their size does not matter.
+#![allow(clippy::result_large_err)]
 
+mod answer;
+mod budget;
+mod builder;
+mod context;
+mod engine;
+mod error;
+mod events;
+mod handler;
+mod history;
+mod limits;
 pub mod parse;
+mod rlm;
+mod run;
+mod session;
+mod trajectory;
+
+pub use answer::{RlmAnswer, UsageSummary};
+pub use builder::{MAX_DEPTH_LIMIT, RlmBuilder};
+pub use context::Context;
+pub use error::RlmError;
+pub use events::{Event, SubcallKind};
+pub use limits::Limits;
+pub use rlm::Rlm;
+pub use session::Session;
+pub use trajectory::{
+    CellRecord, ChildRunRecord, IterationRecord, LimitsRecord, RunMetadata, Trajectory,
+    TrajectoryError, TrajectoryRecord,
+};

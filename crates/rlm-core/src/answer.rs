@@ -1,0 +1,110 @@
+//! `RlmAnswer`: what a successful completion returns, with its usage summary.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use rlm_client::{ModelUsage, PriceTable, UsageReport};
+use serde::{Deserialize, Serialize};
+
+use crate::Trajectory;
+
+/// The result of a completion.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RlmAnswer {
+    /// The answer.
+    pub answer: String,
+    /// Iterations of the root run (the final-answer request after `max_iterations` is not counted).
+    pub iterations: usize,
+    /// Tokens and calls per model and per depth.
+    pub usage: UsageSummary,
+    /// Cost in USD, when every model used has a price (see `RlmBuilder::prices`).
+    pub cost_usd: Option<f64>,
+    /// Wall-clock time of the completion.
+    pub duration: Duration,
+    /// Everything that happened, for logs and debugging.
+    pub trajectory: Trajectory,
+}
+
+/// Usage of a completion, every depth included.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsageSummary {
+    /// Per model name, all depths together.
+    pub per_model: BTreeMap<String, ModelUsage>,
+    /// Per depth: index 0 holds the root model's own calls; a call made by code running at depth `d` is
+    /// counted at `d + 1`, as are the root calls of a child run at depth `d + 1`.
+    pub per_depth: Vec<UsageReport>,
+    /// Everything together.
+    pub total: ModelUsage,
+}
+
+impl UsageSummary {
+    /// Builds the summary from one report per depth.
+    pub(crate) fn from_depths(per_depth: Vec<UsageReport>) -> Self {
+        let mut all = UsageReport::default();
+        for report in &per_depth {
+            for (model, usage) in &report.per_model {
+                *all.per_model.entry(model.clone()).or_default() += *usage;
+            }
+        }
+        Self {
+            total: all.total(),
+            per_model: all.per_model,
+            per_depth,
+        }
+    }
+
+    /// Cost in USD at `prices`, or `None` if a model that used tokens has no price.
+    pub fn cost_usd(&self, prices: &PriceTable) -> Option<f64> {
+        UsageReport {
+            per_model: self.per_model.clone(),
+        }
+        .cost_usd(prices)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rlm_client::{Price, Usage, UsageMeter};
+
+    #[test]
+    fn summary_adds_depths() {
+        let d0 = UsageMeter::new();
+        d0.record_success(
+            "root",
+            Usage {
+                prompt_tokens: 10,
+                ..Usage::default()
+            },
+            Duration::ZERO,
+            0,
+        );
+        let d1 = UsageMeter::new();
+        d1.record_success(
+            "sub",
+            Usage {
+                completion_tokens: 5,
+                ..Usage::default()
+            },
+            Duration::ZERO,
+            0,
+        );
+        d1.record_success(
+            "root",
+            Usage {
+                completion_tokens: 1,
+                ..Usage::default()
+            },
+            Duration::ZERO,
+            0,
+        );
+        let s = UsageSummary::from_depths(vec![d0.snapshot(), d1.snapshot()]);
+        assert_eq!(s.total.calls, 3);
+        assert_eq!(s.per_model["root"].usage.total_tokens(), 11);
+        assert_eq!(s.per_depth[1].total().calls, 2);
+        let prices = PriceTable::new()
+            .with("root", Price::new(1_000_000.0, 1_000_000.0))
+            .with("sub", Price::new(0.0, 1_000_000.0));
+        assert_eq!(s.cost_usd(&prices), Some(16.0));
+    }
+}

@@ -1,0 +1,114 @@
+//! `RlmError`: why a run ended without an answer, with the best partial answer found so far.
+
+use std::time::Duration;
+
+use rlm_client::ClientError;
+use rlm_repl::SandboxError;
+
+/// Why a completion ended without an answer.
+///
+/// Every variant that stops a run which had already started carries `partial`: the best partial answer so
+/// far (see [`RlmError::partial_answer`] and the crate documentation for its definition). Sub-call failures
+/// are never run errors: the model sees them as `Error: ...` strings and decides what to do.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RlmError {
+    /// The wall-clock timeout of the run passed (child runs included).
+    #[error("the run did not finish within its timeout of {}s; raise Limits::timeout or simplify the query", .after.as_secs_f64())]
+    Timeout {
+        /// The timeout that passed.
+        after: Duration,
+        /// Best partial answer so far.
+        partial: Option<String>,
+    },
+    /// The run used up its token budget (every call at every depth counts).
+    #[error(
+        "the token budget of {budget} tokens is used up ({used} tokens used); raise Limits::token_budget"
+    )]
+    TokenBudget {
+        /// The budget.
+        budget: u64,
+        /// Tokens used when the run stopped.
+        used: u64,
+        /// Best partial answer so far.
+        partial: Option<String>,
+    },
+    /// The run used up its cost budget.
+    #[error(
+        "the cost budget of ${budget_usd:.4} is used up (${spent_usd:.4} spent); raise Limits::cost_budget_usd"
+    )]
+    CostBudget {
+        /// The budget in USD.
+        budget_usd: f64,
+        /// USD spent when the run stopped.
+        spent_usd: f64,
+        /// Best partial answer so far.
+        partial: Option<String>,
+    },
+    /// Too many consecutive iterations in which every code cell failed.
+    #[error(
+        "{count} consecutive iterations ended with every code cell failing; last error: {last_error}"
+    )]
+    ConsecutiveErrors {
+        /// Number of consecutive failing iterations.
+        count: usize,
+        /// The last cell error.
+        last_error: String,
+        /// Best partial answer so far.
+        partial: Option<String>,
+    },
+    /// The code of the run asked for more sub-calls than `Limits::max_subcalls` allows.
+    #[error("the run reached its limit of {limit} sub-calls; raise Limits::max_subcalls")]
+    SubcallLimit {
+        /// The limit.
+        limit: u64,
+        /// Best partial answer so far.
+        partial: Option<String>,
+    },
+    /// A call of the root model failed after every retry.
+    #[error("the root model call failed: {source}")]
+    Provider {
+        /// The provider error.
+        #[source]
+        source: ClientError,
+        /// Best partial answer so far.
+        partial: Option<String>,
+    },
+    /// The sandbox could not be created or stopped working.
+    #[error("sandbox failure: {0}")]
+    Sandbox(#[from] SandboxError),
+    /// The builder was given an invalid configuration.
+    #[error("invalid configuration: {0}")]
+    Config(String),
+}
+
+impl RlmError {
+    /// The best partial answer found before the run stopped, when there is one.
+    pub fn partial_answer(&self) -> Option<&str> {
+        match self {
+            Self::Timeout { partial, .. }
+            | Self::TokenBudget { partial, .. }
+            | Self::CostBudget { partial, .. }
+            | Self::ConsecutiveErrors { partial, .. }
+            | Self::SubcallLimit { partial, .. }
+            | Self::Provider { partial, .. } => partial.as_deref(),
+            Self::Sandbox(_) | Self::Config(_) => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partial_answer_is_exposed_for_limits_only() {
+        let e = RlmError::SubcallLimit {
+            limit: 3,
+            partial: Some("so far".into()),
+        };
+        assert_eq!(e.partial_answer(), Some("so far"));
+        assert!(e.to_string().contains("3 sub-calls"), "{e}");
+        assert_eq!(RlmError::Config("bad".into()).partial_answer(), None);
+    }
+}
