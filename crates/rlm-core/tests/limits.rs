@@ -1,0 +1,305 @@
+//! Each limit stops the run with its own error and the best partial answer; provider failures of the
+//! root call are errors.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rlm_client::{
+    ClientError, MockLlmClient, Price, PriceTable, ResiliencePolicy, RetryPolicy, Usage,
+};
+use rlm_core::{Limits, Rlm, RlmError};
+
+use crate::support::{Scripted, repl};
+
+fn looping_root() -> Scripted {
+    Scripted::new("root", |_, n| Ok(repl(&format!("print('step {n}')"))))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn token_budget_stops_the_run() {
+    let root = Arc::new(looping_root().with_usage(Usage {
+        prompt_tokens: 600,
+        completion_tokens: 400,
+        ..Usage::default()
+    }));
+    let limits = Limits {
+        token_budget: Some(1_500),
+        ..Limits::default()
+    };
+    let rlm = Rlm::builder()
+        .root(root.clone())
+        .limits(limits)
+        .build()
+        .unwrap();
+    let err = rlm.completion("c", "q").await.unwrap_err();
+    match &err {
+        RlmError::TokenBudget {
+            budget: 1_500,
+            used: 2_000,
+            ..
+        } => {}
+        other => panic!("expected TokenBudget, got {other:?}"),
+    }
+    assert_eq!(root.calls(), 2, "no call starts once the budget is used up");
+    assert_eq!(err.partial_answer(), Some("step 1"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn token_budget_refuses_sub_calls_and_ends_after_the_cell() {
+    let code = repl("var a = llm_query('one'); var b = llm_query('two'); print(a); print(b)");
+    let root = Arc::new(Scripted::replies("root", &[&code, "FINAL(never)"]));
+    let sub = Arc::new(Scripted::echo("sub").with_usage(Usage {
+        prompt_tokens: 100,
+        ..Usage::default()
+    }));
+    let limits = Limits {
+        token_budget: Some(105),
+        ..Limits::default()
+    };
+    let rlm = Rlm::builder()
+        .root(root.clone())
+        .sub(sub.clone())
+        .limits(limits)
+        .build()
+        .unwrap();
+    let err = rlm.completion("c", "q").await.unwrap_err();
+    assert!(matches!(err, RlmError::TokenBudget { .. }), "{err:?}");
+    assert_eq!(sub.calls(), 1, "the second sub-call is refused");
+    assert_eq!(root.calls(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cost_budget_stops_the_run() {
+    let root = Arc::new(looping_root().with_usage(Usage {
+        prompt_tokens: 1_000,
+        ..Usage::default()
+    }));
+    let prices = PriceTable::new().with("root", Price::new(1_000.0, 1_000.0));
+    let limits = Limits {
+        cost_budget_usd: Some(2.5),
+        ..Limits::default()
+    };
+    let rlm = Rlm::builder()
+        .root(root.clone())
+        .prices(prices)
+        .limits(limits)
+        .build()
+        .unwrap();
+    match rlm.completion("c", "q").await.unwrap_err() {
+        RlmError::CostBudget {
+            budget_usd,
+            spent_usd,
+            partial,
+        } => {
+            assert!((budget_usd - 2.5).abs() < 1e-9);
+            assert!((spent_usd - 3.0).abs() < 1e-9, "{spent_usd}");
+            assert_eq!(partial.as_deref(), Some("step 2"));
+        }
+        other => panic!("expected CostBudget, got {other:?}"),
+    }
+    assert_eq!(root.calls(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cost_is_reported_when_prices_are_known() {
+    let root = Arc::new(Scripted::replies("root", &["FINAL(x)"]).with_usage(Usage {
+        prompt_tokens: 2_000_000,
+        completion_tokens: 0,
+        ..Usage::default()
+    }));
+    let prices = PriceTable::new().with("root", Price::new(0.5, 2.0));
+    let answer = Rlm::builder()
+        .root(root)
+        .prices(prices)
+        .build()
+        .unwrap()
+        .completion("c", "q")
+        .await
+        .unwrap();
+    assert_eq!(answer.cost_usd, Some(1.0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn timeout_stops_the_run_with_the_partial_answer() {
+    let root = Arc::new(Scripted::replies(
+        "root",
+        &[&repl("print('half done: 21')"), "FINAL(too late)"],
+    ));
+    let slow_root = Arc::new(SlowAfterFirst {
+        inner: root.clone(),
+    });
+    let limits = Limits {
+        timeout: Some(Duration::from_millis(500)),
+        ..Limits::default()
+    };
+    let rlm = Rlm::builder()
+        .root(slow_root)
+        .limits(limits)
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let err = rlm.completion("c", "q").await.unwrap_err();
+    assert!(matches!(err, RlmError::Timeout { .. }), "{err:?}");
+    assert_eq!(err.partial_answer(), Some("half done: 21"));
+    // Generous bound: the run must not wait for the 60 s reply.
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+/// Answers the first call at once, then takes a minute.
+struct SlowAfterFirst {
+    inner: Arc<Scripted>,
+}
+
+#[async_trait::async_trait]
+impl rlm_client::LlmClient for SlowAfterFirst {
+    async fn complete(
+        &self,
+        request: rlm_client::CompletionRequest,
+    ) -> Result<rlm_client::Completion, ClientError> {
+        if self.inner.calls() > 0 {
+            tokio::time::sleep(Duration::from_mins(1)).await;
+        }
+        self.inner.complete(request).await
+    }
+    fn model(&self) -> &'static str {
+        "root"
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn consecutive_cell_errors_stop_the_run() {
+    let root = Arc::new(Scripted::new("root", |_, _| {
+        Ok(repl("throw new Error('boom')"))
+    }));
+    let limits = Limits {
+        max_consecutive_errors: Some(3),
+        ..Limits::default()
+    };
+    let rlm = Rlm::builder()
+        .root(root.clone())
+        .limits(limits)
+        .build()
+        .unwrap();
+    match rlm.completion("c", "q").await.unwrap_err() {
+        RlmError::ConsecutiveErrors {
+            count, last_error, ..
+        } => {
+            assert_eq!(count, 3);
+            assert!(last_error.contains("boom"), "{last_error}");
+        }
+        other => panic!("expected ConsecutiveErrors, got {other:?}"),
+    }
+    assert_eq!(root.calls(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_successful_cell_resets_the_error_count() {
+    let root = Arc::new(Scripted::new("root", |_, n| {
+        Ok(match n {
+            0 | 1 | 3 | 4 => repl("throw new Error('boom')"),
+            2 => repl("print('fine')"),
+            _ => "FINAL(ok)".to_owned(),
+        })
+    }));
+    let limits = Limits {
+        max_consecutive_errors: Some(3),
+        ..Limits::default()
+    };
+    let answer = Rlm::builder()
+        .root(root)
+        .limits(limits)
+        .build()
+        .unwrap()
+        .completion("c", "q")
+        .await
+        .unwrap();
+    assert_eq!(answer.answer, "ok");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn subcall_limit_refuses_the_batch_and_stops_the_run() {
+    let code = repl("var r = llm_batch(['a', 'b', 'c']); print(r[0])");
+    let root = Arc::new(Scripted::replies(
+        "root",
+        &[&repl("print('before')"), &code, "FINAL(never)"],
+    ));
+    let sub = Arc::new(Scripted::echo("sub"));
+    let limits = Limits {
+        max_subcalls: Some(2),
+        ..Limits::default()
+    };
+    let rlm = Rlm::builder()
+        .root(root)
+        .sub(sub.clone())
+        .limits(limits)
+        .build()
+        .unwrap();
+    let err = rlm.completion("c", "q").await.unwrap_err();
+    assert!(
+        matches!(err, RlmError::SubcallLimit { limit: 2, .. }),
+        "{err:?}"
+    );
+    assert_eq!(sub.calls(), 0);
+    // The refused batch printed its refusal; that output is the latest successful cell.
+    let partial = err.partial_answer().unwrap();
+    assert!(
+        partial.starts_with("Error:") && partial.contains("2 sub-calls"),
+        "{partial}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn root_provider_failure_is_an_error_with_the_cause() {
+    let mut mock = MockLlmClient::new();
+    mock.expect_model().return_const("mock-root".to_owned());
+    mock.expect_complete().times(1).returning(|_| {
+        Err(ClientError::Http {
+            provider: "mock".into(),
+            status: 401,
+            error_type: None,
+            code: None,
+            message: "bad key".into(),
+            retry_after: None,
+        })
+    });
+    let policy = ResiliencePolicy {
+        retry: RetryPolicy::none(),
+        ..ResiliencePolicy::default()
+    };
+    let rlm = Rlm::builder()
+        .root(Arc::new(mock))
+        .resilience(policy)
+        .build()
+        .unwrap();
+    match rlm.completion("c", "q").await.unwrap_err() {
+        RlmError::Provider { source, partial } => {
+            assert!(matches!(source, ClientError::Http { status: 401, .. }));
+            assert_eq!(partial, None);
+        }
+        other => panic!("expected Provider, got {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sub_call_failures_are_strings_for_the_model() {
+    let code = repl("try { llm_query('x') } catch (e) { print('caught: ' + e.message) }");
+    let root = Arc::new(Scripted::replies("root", &[&code, "FINAL(ok)"]));
+    let sub = Arc::new(Scripted::new("sub", |_, _| {
+        Err(ClientError::Other {
+            message: "sub broke".into(),
+            retryable: false,
+        })
+    }));
+    let rlm = Rlm::builder().root(root.clone()).sub(sub).build().unwrap();
+    let answer = rlm.completion("c", "q").await.unwrap();
+    assert_eq!(answer.answer, "ok");
+    let feedback = crate::support::last_user(&root.requests()[1]);
+    assert!(
+        feedback.contains("caught:") && feedback.contains("sub broke"),
+        "{feedback}"
+    );
+}

@@ -1,0 +1,264 @@
+//! The iteration loop: answering, FINAL / FINAL_VAR, no-code replies, the max-iterations fallback.
+
+use std::sync::Arc;
+
+use rlm_client::Role;
+use rlm_core::{Event, Rlm};
+
+use crate::support::{Scripted, last_user, repl};
+
+fn rlm_with(root: &Arc<Scripted>) -> Rlm {
+    Rlm::builder().root(root.clone()).build().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_turn_run_answers_and_keeps_the_history() {
+    let turn1 = repl("print('length', context.length)");
+    let turn2 = repl("var words = context.split(' ').length; print('words', words)");
+    let root = Arc::new(Scripted::replies(
+        "root",
+        &[&turn1, &turn2, "The count is known.\nFINAL(3 words)"],
+    ));
+    let answer = rlm_with(&root)
+        .completion("alpha beta gamma", "How many words?")
+        .await
+        .unwrap();
+    assert_eq!(answer.answer, "3 words");
+    assert_eq!(answer.iterations, 3);
+
+    let requests = root.requests();
+    assert_eq!(requests.len(), 3);
+    let first = &requests[0].messages;
+    assert_eq!(first[0].role, Role::System);
+    assert!(
+        first[1].content.contains("How many words?"),
+        "query missing: {}",
+        first[1].content
+    );
+    assert!(
+        !first.iter().any(|m| m.content.contains("alpha beta")),
+        "the context must not be sent"
+    );
+    // The third request holds both earlier replies and the outputs of their cells.
+    let third = &requests[2].messages;
+    let assistant: Vec<_> = third
+        .iter()
+        .filter(|m| m.role == Role::Assistant)
+        .map(|m| m.content.clone())
+        .collect();
+    assert_eq!(assistant, vec![turn1, turn2]);
+    assert!(
+        third[3].content.contains("length 16"),
+        "{}",
+        third[3].content
+    );
+    assert!(
+        third[3].content.contains("print('length'"),
+        "the code is echoed: {}",
+        third[3].content
+    );
+    assert!(last_user(&requests[2]).contains("words 3"));
+    assert_eq!(answer.usage.per_depth[0].total().calls, 3);
+    assert_eq!(answer.usage.total.usage.total_tokens(), 45);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn final_in_the_first_reply_ends_the_run() {
+    let root = Arc::new(Scripted::replies(
+        "root",
+        &["Easy.\nFINAL(f(a, b))\nFINAL(other)"],
+    ));
+    let answer = rlm_with(&root).completion("ctx", "q").await.unwrap();
+    assert_eq!(answer.answer, "f(a, b)");
+    assert_eq!(answer.iterations, 1);
+    assert_eq!(root.calls(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn final_var_after_code_in_the_same_reply() {
+    let reply = format!(
+        "{}FINAL_VAR(result)",
+        repl("var result = 'n=' + context.length")
+    );
+    let root = Arc::new(Scripted::replies("root", &[&reply]));
+    let answer = rlm_with(&root).completion("12345", "q").await.unwrap();
+    assert_eq!(answer.answer, "n=5");
+    assert_eq!(answer.iterations, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn final_called_from_code_ends_the_run_and_skips_later_blocks() {
+    let reply = format!("{}{}", repl("FINAL('from code')"), repl("print('never')"));
+    let root = Arc::new(Scripted::replies("root", &[&reply]));
+    let answer = rlm_with(&root).completion("c", "q").await.unwrap();
+    assert_eq!(answer.answer, "from code");
+    let it = answer.trajectory.iterations().next().unwrap();
+    assert_eq!(it.cells.len(), 1);
+    assert_eq!(it.code_blocks.len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn undefined_final_var_lists_variables_and_continues() {
+    let first = format!("{}FINAL_VAR(missing)", repl("var present = 1"));
+    let root = Arc::new(Scripted::replies("root", &[&first, "FINAL(done)"]));
+    let answer = rlm_with(&root).completion("c", "q").await.unwrap();
+    assert_eq!(answer.answer, "done");
+    assert_eq!(answer.iterations, 2);
+    let note = last_user(&root.requests()[1]);
+    assert!(note.contains("missing"), "{note}");
+    assert!(
+        note.contains("present"),
+        "the defined variables are listed: {note}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_code_reply_is_kept_with_a_nudge() {
+    let root = Arc::new(Scripted::replies(
+        "root",
+        &["I will think about it first.", "FINAL(ok)"],
+    ));
+    let answer = rlm_with(&root).completion("c", "q").await.unwrap();
+    assert_eq!(answer.answer, "ok");
+    let second = &root.requests()[1].messages;
+    let n = second.len();
+    assert_eq!(second[n - 2].role, Role::Assistant);
+    assert_eq!(second[n - 2].content, "I will think about it first.");
+    assert_eq!(second[n - 1].role, Role::User);
+    let nudge = rlm_prompts::PromptSet::default().no_code_nudge();
+    assert!(
+        second[n - 1].content.contains(&nudge),
+        "{}",
+        second[n - 1].content
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn max_iterations_fallback_is_parsed_for_final() {
+    let code = repl("var x = 40 + 2");
+    let root = Arc::new(Scripted::replies(
+        "root",
+        &[&code, &code, "Here it is.\nFINAL_VAR(x)"],
+    ));
+    let rlm = Rlm::builder()
+        .root(root.clone())
+        .max_iterations(2)
+        .build()
+        .unwrap();
+    let answer = rlm.completion("c", "the question").await.unwrap();
+    assert_eq!(answer.answer, "42");
+    assert_eq!(answer.iterations, 2);
+    let last = last_user(&root.requests()[2]);
+    assert!(last.contains("the question"), "{last}");
+    let fallback = answer.trajectory.iterations().last().unwrap();
+    assert!(fallback.final_request);
+    assert_eq!(fallback.iteration, 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn max_iterations_fallback_without_final_returns_the_raw_text() {
+    let code = repl("print(1)");
+    let root = Arc::new(Scripted::replies(
+        "root",
+        &[&code, "  The answer is probably 7.  "],
+    ));
+    let rlm = Rlm::builder()
+        .root(root.clone())
+        .max_iterations(1)
+        .build()
+        .unwrap();
+    let answer = rlm.completion("c", "q").await.unwrap();
+    assert_eq!(answer.answer, "The answer is probably 7.");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_context_is_loaded_as_a_value() {
+    let reply = format!(
+        "{}FINAL_VAR(r)",
+        repl("var r = context.items.length + ':' + context.items[1]")
+    );
+    let root = Arc::new(Scripted::replies("root", &[&reply]));
+    let answer = rlm_with(&root)
+        .completion(serde_json::json!({"items": ["a", "b", "c"]}), "q")
+        .await
+        .unwrap();
+    assert_eq!(answer.answer, "3:b");
+    assert_eq!(answer.trajectory.metadata.context_kind, "json_object");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_report_iterations_and_the_end_of_the_run() {
+    let events = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = events.clone();
+    let root = Arc::new(Scripted::replies("root", &[&repl("print(1)"), "FINAL(x)"]));
+    let rlm = Rlm::builder()
+        .root(root)
+        .on_event(move |e| sink.lock().unwrap().push(e.clone()))
+        .build()
+        .unwrap();
+    rlm.completion("c", "q").await.unwrap();
+    let events = events.lock().unwrap();
+    let started = events
+        .iter()
+        .filter(|e| {
+            matches!(
+                e,
+                Event::IterationStarted {
+                    depth: 0,
+                    max: 30,
+                    ..
+                }
+            )
+        })
+        .count();
+    assert_eq!(started, 2);
+    assert!(matches!(
+        events.last(),
+        Some(Event::RunFinished {
+            depth: 0,
+            iterations: 2,
+            answered: true,
+            ..
+        })
+    ));
+}
+
+#[tokio::test]
+async fn builder_rejects_invalid_configurations() {
+    let root: Arc<Scripted> = Arc::new(Scripted::echo("root"));
+    assert!(Rlm::builder().build().is_err(), "a root client is required");
+    assert!(
+        Rlm::builder()
+            .root(root.clone())
+            .max_iterations(0)
+            .build()
+            .is_err()
+    );
+    assert!(
+        Rlm::builder()
+            .root(root.clone())
+            .max_concurrent(0)
+            .build()
+            .is_err()
+    );
+    assert!(
+        Rlm::builder()
+            .root(root.clone())
+            .max_depth(99)
+            .build()
+            .is_err()
+    );
+    assert!(
+        Rlm::builder()
+            .root(root.clone())
+            .output_cap(0)
+            .build()
+            .is_err()
+    );
+    let cost = rlm_core::Limits {
+        cost_budget_usd: Some(1.0),
+        ..rlm_core::Limits::default()
+    };
+    let err = Rlm::builder().root(root).limits(cost).build().unwrap_err();
+    assert!(err.to_string().contains("no price"), "{err}");
+}

@@ -1,0 +1,17 @@
+//! Integration tests of rlm-core: the loop, limits, sub-calls, recursion, trajectories, sessions, and an
+//! end-to-end run over HTTP against the loopback simulator.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    unreachable_pub,
+    missing_docs
+)]
+
+mod support;
+
+mod end_to_end;
+mod limits;
+mod run_loop;
+mod session;
+mod subcalls;
+mod trajectory;
