@@ -1,3 +1,134 @@
-//! The `rlm` command-line tool.
+//! The `rlm` command: run Recursive Language Models over huge contexts, or try them offline.
+//!
+//! - `rlm run --context FILE|- --query TEXT --model M [...]`: one completion with a real provider
+//!   (`--provider openai|anthropic`, `--base-url` for Ollama, vLLM, llama.cpp, LiteLLM, OpenRouter).
+//!   The answer goes to stdout; progress and the usage report (per model, cost, time) go to stderr, so
+//!   `rlm run ... > answer.txt` keeps just the answer. `--json` prints one object on stdout instead
+//!   (answer, iterations, usage, cost_usd, duration_ms, trajectory) and no progress. A context file that
+//!   is entirely a JSON array or object is passed to the sandbox as JSON.
+//! - `rlm demo`: the sequential vs `llm_batch` haystack search against the simulated model (a scripted
+//!   stand-in, not an LLM) on loopback, with answers checked, times, the speedup and trajectories.
+//! - `rlm sim-server --port P`: serves that simulated model until Ctrl-C; prints its base URL first.
+//!
+//! Keys come from `OPENAI_API_KEY` / `ANTHROPIC_API_KEY`, or the variable named by `--api-key-env`;
+//! they are never printed. OpenAI-compatible servers other than OpenAI's own need no key.
+//!
+//! Cost: the cost report and `--budget-usd` need prices, given with `--price-in` / `--price-out`
+//! (USD per million tokens, with `--sub-price-in` / `--sub-price-out` for a different sub model).
+//! `--budget-usd` without both prices is a usage error; without prices the report says the cost is
+//! unknown.
+//!
+//! Exit codes (also in `rlm --help`): 0 success; 1 other failure (sandbox, unwritable trajectory,
+//! wrong demo answer); 2 usage error (bad flag values, unknown provider, missing API key — the message
+//! names the variable); 3 input error (unreadable context file, invalid UTF-8 with its byte offset, line
+//! and column); 4 provider error (the API failed after every retry or could not be reached); 5 limit
+//! reached (timeout, budgets, sub-call or consecutive-error limit; the best partial answer, if any, is
+//! printed on stdout). Every error is one line `rlm: error: ...` on stderr.
+//!
+//! `RUST_LOG` controls tracing output on stderr (default `warn`).
+//!
+//! Modules: `args` (clap), `exit` (error classes and codes), `input` (reading the context), `provider`
+//! (clients from flags and environment), `progress` (events to a bar or lines), `report` (human and
+//! JSON output), `commands::{run, demo, sim_server}`.
+#![forbid(unsafe_code)]
 
-fn main() {}
+mod args;
+mod commands;
+mod exit;
+mod input;
+mod progress;
+mod provider;
+mod report;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use clap::error::ErrorKind;
+
+use crate::args::{Cli, Command};
+use crate::exit::{CliError, ExitClass};
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => return clap_failure(&error),
+    };
+    init_tracing();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            return fail(&CliError::other(format!(
+                "could not start the async runtime: {e}"
+            )));
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Run(args) => commands::run::run(args).await,
+            Command::Demo(args) => commands::demo::run(args).await,
+            Command::SimServer(args) => commands::sim_server::run(args).await,
+        }
+    });
+    // Sandbox threads may still be winding down; do not wait for them forever.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(2));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => fail(&error),
+    }
+}
+
+/// Prints the one-line error and returns its exit code.
+fn fail(error: &CliError) -> ExitCode {
+    eprintln!("rlm: error: {error}");
+    error.class.into()
+}
+
+/// `--help` / `--version` print normally; every other parse error is one usage line (exit 2).
+fn clap_failure(error: &clap::Error) -> ExitCode {
+    match error.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = error.print();
+            if error.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                ExitClass::Usage.into()
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        _ => {
+            let rendered = error.to_string();
+            let first = rendered
+                .lines()
+                .find(|line| !line.trim().is_empty())
+                .unwrap_or("invalid arguments");
+            let message = first.strip_prefix("error: ").unwrap_or(first);
+            let hints: Vec<&str> = rendered
+                .lines()
+                .map(str::trim)
+                .filter(|line| line.starts_with("[possible values") || line.starts_with("tip:"))
+                .collect();
+            let hint = if hints.is_empty() {
+                String::new()
+            } else {
+                format!(" {}", hints.join(" "))
+            };
+            fail(&CliError::usage(format!(
+                "{message}{hint} (see rlm --help)"
+            )))
+        }
+    }
+}
+
+/// Tracing to stderr, filtered by `RUST_LOG` (default `warn`).
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

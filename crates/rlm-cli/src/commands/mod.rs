@@ -1,0 +1,5 @@
+//! The subcommands of `rlm`, one file each.
+
+pub(crate) mod demo;
+pub(crate) mod run;
+pub(crate) mod sim_server;

@@ -1,0 +1,220 @@
+//! Error classes of the `rlm` command and their exit codes, and the mapping from library errors.
+//!
+//! | code | class    | examples |
+//! |------|----------|----------|
+//! | 0    | success  | |
+//! | 1    | other    | sandbox failure, trajectory not writable, wrong demo answer |
+//! | 2    | usage    | bad flag values, unknown provider, missing API key (names the variable) |
+//! | 3    | input    | unreadable context file, invalid UTF-8 (with byte offset, line and column) |
+//! | 4    | provider | the model API failed after every retry, unreachable server |
+//! | 5    | limit    | timeout, token/cost budget, sub-call or consecutive-error limit (partial answer printed) |
+
+use std::fmt;
+use std::process::ExitCode;
+
+use rlm::client::ClientError;
+use rlm::core::RlmError;
+
+/// The exit-code table, as shown at the end of `rlm --help`.
+pub(crate) const EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0  success
+  1  any other failure (sandbox failure, unwritable trajectory, wrong demo answer)
+  2  usage error: bad flag values, unknown provider, missing API key
+  3  input error: unreadable context file, invalid UTF-8 in the context
+  4  provider error: the model API failed after every retry, or could not be reached
+  5  limit reached: timeout, token or cost budget, sub-call or error limit (partial answer printed)
+
+Environment:
+  OPENAI_API_KEY, ANTHROPIC_API_KEY  API keys (or choose the variable with --api-key-env NAME)
+  RUST_LOG                           tracing output on stderr (e.g. RUST_LOG=rlm_core=debug; default warn)";
+
+/// What kind of failure ended the command; decides the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ExitClass {
+    /// Anything not covered below (exit 1).
+    Other,
+    /// Bad flags or configuration (exit 2).
+    Usage,
+    /// The context could not be read (exit 3).
+    Input,
+    /// The model provider failed (exit 4).
+    Provider,
+    /// A run limit was reached (exit 5).
+    Limit,
+}
+
+impl ExitClass {
+    /// The process exit code of this class.
+    pub(crate) fn code(self) -> u8 {
+        match self {
+            Self::Other => 1,
+            Self::Usage => 2,
+            Self::Input => 3,
+            Self::Provider => 4,
+            Self::Limit => 5,
+        }
+    }
+
+    /// A short name for machine-readable output.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Self::Other => "other",
+            Self::Usage => "usage",
+            Self::Input => "input",
+            Self::Provider => "provider",
+            Self::Limit => "limit",
+        }
+    }
+}
+
+impl From<ExitClass> for ExitCode {
+    fn from(class: ExitClass) -> Self {
+        ExitCode::from(class.code())
+    }
+}
+
+/// A failure of the command: its class, a one-line message, and the partial answer of a stopped run.
+#[derive(Debug)]
+pub(crate) struct CliError {
+    /// Decides the exit code.
+    pub(crate) class: ExitClass,
+    /// What happened and what to do, on one line.
+    pub(crate) message: String,
+    /// The best partial answer of a run stopped by a limit or a provider failure.
+    pub(crate) partial: Option<String>,
+}
+
+impl CliError {
+    /// A failure of `class` with `message`.
+    pub(crate) fn new(class: ExitClass, message: impl Into<String>) -> Self {
+        Self {
+            class,
+            message: message.into(),
+            partial: None,
+        }
+    }
+
+    /// A usage error (exit 2).
+    pub(crate) fn usage(message: impl Into<String>) -> Self {
+        Self::new(ExitClass::Usage, message)
+    }
+
+    /// An input error (exit 3).
+    pub(crate) fn input(message: impl Into<String>) -> Self {
+        Self::new(ExitClass::Input, message)
+    }
+
+    /// Any other failure (exit 1).
+    pub(crate) fn other(message: impl Into<String>) -> Self {
+        Self::new(ExitClass::Other, message)
+    }
+
+    /// The message as one line (newlines of library messages folded).
+    pub(crate) fn one_line(&self) -> String {
+        self.message
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.one_line())
+    }
+}
+
+/// The class of a provider-construction or provider-call error.
+pub(crate) fn client_error_class(error: &ClientError) -> ExitClass {
+    match error {
+        ClientError::Configuration { .. } => ExitClass::Usage,
+        _ => ExitClass::Provider,
+    }
+}
+
+impl From<ClientError> for CliError {
+    fn from(error: ClientError) -> Self {
+        Self::new(client_error_class(&error), error.to_string())
+    }
+}
+
+impl From<RlmError> for CliError {
+    fn from(error: RlmError) -> Self {
+        let class = match &error {
+            RlmError::Timeout { .. }
+            | RlmError::TokenBudget { .. }
+            | RlmError::CostBudget { .. }
+            | RlmError::ConsecutiveErrors { .. }
+            | RlmError::SubcallLimit { .. } => ExitClass::Limit,
+            RlmError::Provider { source, .. } => client_error_class(source),
+            RlmError::Config(_) => ExitClass::Usage,
+            _ => ExitClass::Other,
+        };
+        let partial = error.partial_answer().map(str::to_owned);
+        Self {
+            class,
+            message: error.to_string(),
+            partial,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn codes_are_distinct_per_class() {
+        let classes = [
+            ExitClass::Other,
+            ExitClass::Usage,
+            ExitClass::Input,
+            ExitClass::Provider,
+            ExitClass::Limit,
+        ];
+        let mut codes: Vec<u8> = classes.iter().map(|c| c.code()).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes, vec![1, 2, 3, 4, 5]);
+        for class in classes {
+            assert!(
+                EXIT_CODES_HELP.contains(&format!("  {}  ", class.code())),
+                "{class:?} missing from help"
+            );
+        }
+    }
+
+    #[test]
+    fn rlm_errors_map_to_classes_and_keep_partial() {
+        let limit: CliError = RlmError::Timeout {
+            after: Duration::from_secs(3),
+            partial: Some("half".into()),
+        }
+        .into();
+        assert_eq!(
+            (limit.class, limit.partial.as_deref()),
+            (ExitClass::Limit, Some("half"))
+        );
+        let provider: CliError = RlmError::Provider {
+            source: ClientError::Connection {
+                message: "refused".into(),
+            },
+            partial: None,
+        }
+        .into();
+        assert_eq!(provider.class, ExitClass::Provider);
+        let config: CliError = RlmError::Config("bad".into()).into();
+        assert_eq!(config.class, ExitClass::Usage);
+        let key: CliError = ClientError::configuration("KEY is not set").into();
+        assert_eq!(key.class, ExitClass::Usage);
+    }
+
+    #[test]
+    fn message_is_one_line() {
+        let e = CliError::other("first\nsecond   third");
+        assert_eq!(e.to_string(), "first second third");
+    }
+}

@@ -1,0 +1,194 @@
+//! Output of `rlm run`: the answer on stdout and a usage report (per model, cost, time) on stderr, or
+//! one JSON object on stdout with `--json`.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use rlm::client::ModelUsage;
+use rlm::core::{RlmAnswer, UsageSummary};
+use serde_json::{Value, json};
+
+use crate::exit::CliError;
+
+/// The usage report shown after the answer (several lines, no trailing newline).
+pub(crate) fn usage_text(answer: &RlmAnswer, trajectory: Option<&Path>) -> String {
+    let mut out = format!(
+        "iterations: {}, duration: {:.2}s\nusage:",
+        answer.iterations,
+        answer.duration.as_secs_f64()
+    );
+    for (model, usage) in &answer.usage.per_model {
+        let _ = write!(out, "\n  {model}: {}", usage_line(usage));
+    }
+    let _ = write!(out, "\n  total: {}", usage_line(&answer.usage.total));
+    match answer.cost_usd {
+        Some(cost) => {
+            let _ = write!(out, "\ncost: ${cost:.4}");
+        }
+        None => out
+            .push_str("\ncost: unknown (pass --price-in and --price-out, USD per million tokens)"),
+    }
+    if let Some(path) = trajectory {
+        let _ = write!(out, "\ntrajectory: {}", path.display());
+    }
+    out
+}
+
+fn usage_line(usage: &ModelUsage) -> String {
+    format!(
+        "{} calls, {} prompt + {} completion tokens, {} retries, {} failures, {:.2}s in calls",
+        usage.calls,
+        usage.usage.prompt_tokens,
+        usage.usage.completion_tokens,
+        usage.retries,
+        usage.failures,
+        usage.elapsed.as_secs_f64()
+    )
+}
+
+/// One model's usage as JSON.
+fn usage_json(usage: &ModelUsage) -> Value {
+    json!({
+        "calls": usage.calls,
+        "failures": usage.failures,
+        "retries": usage.retries,
+        "prompt_tokens": usage.usage.prompt_tokens,
+        "completion_tokens": usage.usage.completion_tokens,
+        "total_tokens": usage.usage.total_tokens(),
+        "elapsed_ms": duration_ms(usage.elapsed),
+    })
+}
+
+/// The usage summary as JSON: per model, per depth, total.
+pub(crate) fn summary_json(summary: &UsageSummary) -> Value {
+    let per_model: serde_json::Map<String, Value> = summary
+        .per_model
+        .iter()
+        .map(|(model, usage)| (model.clone(), usage_json(usage)))
+        .collect();
+    let per_depth: Vec<Value> = summary
+        .per_depth
+        .iter()
+        .map(|report| usage_json(&report.total()))
+        .collect();
+    json!({
+        "per_model": per_model,
+        "per_depth": per_depth,
+        "total": usage_json(&summary.total),
+    })
+}
+
+/// The `--json` object of a successful run.
+pub(crate) fn answer_json(answer: &RlmAnswer, trajectory: Option<&Path>) -> Value {
+    json!({
+        "answer": answer.answer,
+        "iterations": answer.iterations,
+        "usage": summary_json(&answer.usage),
+        "cost_usd": answer.cost_usd,
+        "duration_ms": duration_ms(answer.duration),
+        "trajectory": trajectory.map(|p| p.display().to_string()),
+    })
+}
+
+/// The `--json` object of a failed run (the error line still goes to stderr).
+pub(crate) fn error_json(error: &CliError) -> Value {
+    json!({
+        "error": error.one_line(),
+        "class": error.class.name(),
+        "exit_code": error.class.code(),
+        "partial_answer": error.partial,
+    })
+}
+
+fn duration_ms(d: std::time::Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::time::Duration;
+
+    use rlm::client::{Usage, UsageReport};
+    use rlm::core::{LimitsRecord, RunMetadata, Trajectory};
+
+    use super::*;
+    use crate::exit::ExitClass;
+
+    fn answer(cost: Option<f64>) -> RlmAnswer {
+        let usage = ModelUsage {
+            calls: 3,
+            failures: 0,
+            retries: 1,
+            usage: Usage {
+                prompt_tokens: 100,
+                completion_tokens: 20,
+                ..Usage::default()
+            },
+            elapsed: Duration::from_millis(1500),
+        };
+        let per_model = BTreeMap::from([("m".to_owned(), usage)]);
+        RlmAnswer {
+            answer: "42".into(),
+            iterations: 2,
+            usage: UsageSummary {
+                per_model: per_model.clone(),
+                per_depth: vec![UsageReport { per_model }],
+                total: usage,
+            },
+            cost_usd: cost,
+            duration: Duration::from_millis(2500),
+            trajectory: Trajectory {
+                metadata: RunMetadata {
+                    rlm_version: "0".into(),
+                    root_model: "m".into(),
+                    sub_model: "m".into(),
+                    max_iterations: 3,
+                    max_depth: 1,
+                    max_concurrent: 4,
+                    limits: LimitsRecord {
+                        token_budget: None,
+                        cost_budget_usd: None,
+                        timeout_ms: None,
+                        max_consecutive_errors: None,
+                        max_subcalls: None,
+                    },
+                    context_kind: "text".into(),
+                    context_chars: 1,
+                    context_index: 0,
+                },
+                records: Vec::new(),
+            },
+        }
+    }
+
+    #[test]
+    fn human_report_has_usage_and_cost() {
+        let text = usage_text(&answer(Some(0.0123)), Some(Path::new("t.jsonl")));
+        assert!(
+            text.contains("m: 3 calls, 100 prompt + 20 completion tokens"),
+            "{text}"
+        );
+        assert!(text.contains("cost: $0.0123"), "{text}");
+        assert!(text.contains("trajectory: t.jsonl"), "{text}");
+        assert!(usage_text(&answer(None), None).contains("cost: unknown"));
+    }
+
+    #[test]
+    fn json_object_has_every_field() {
+        let v = answer_json(&answer(None), None);
+        assert_eq!(v["answer"], "42");
+        assert_eq!(v["iterations"], 2);
+        assert_eq!(v["usage"]["total"]["total_tokens"], 120);
+        assert_eq!(v["usage"]["per_model"]["m"]["retries"], 1);
+        assert_eq!(v["duration_ms"], 2500);
+        assert!(v["cost_usd"].is_null() && v["trajectory"].is_null());
+        let mut e = CliError::new(ExitClass::Limit, "timeout");
+        e.partial = Some("half".into());
+        let v = error_json(&e);
+        assert_eq!(
+            (v["exit_code"].as_u64(), v["partial_answer"].as_str()),
+            (Some(5), Some("half"))
+        );
+    }
+}
