@@ -92,3 +92,59 @@ async fn debug_output_is_small() {
     let context = rlm_repl::ContextValue::Text("secret-ish".repeat(1000));
     assert_eq!(format!("{context:?}"), "ContextValue::Text(10000 bytes)");
 }
+
+#[test]
+fn sandbox_can_be_shared_across_tasks() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Sandbox>();
+    assert_send_sync::<rlm_repl::CellResult>();
+}
+
+#[tokio::test]
+async fn works_on_a_current_thread_runtime_with_timers() {
+    let sb = Sandbox::new(
+        SandboxConfig::default(),
+        Fake::with_latency(Duration::from_millis(20)),
+    )
+    .unwrap();
+    let cell = run(&sb, "[llm_query('a'), ...llm_batch(['b', 'c'])].join()").await;
+    assert_eq!(cell.value.as_deref(), Some("'Llm:a,Llm:b,Llm:c'"));
+}
+
+/// Answers `rlm_query` by running the prompt as code in a child sandbox.
+struct Recursive;
+
+#[async_trait::async_trait]
+impl rlm_repl::SubcallHandler for Recursive {
+    async fn query(
+        &self,
+        _: rlm_repl::SubcallKind,
+        prompt: String,
+        _: rlm_repl::QueryOptions,
+    ) -> Result<String, String> {
+        let config = SandboxConfig {
+            recursive_functions: true,
+            ..SandboxConfig::default()
+        };
+        let child =
+            Sandbox::new(config, std::sync::Arc::new(Recursive)).map_err(|e| e.to_string())?;
+        let cell = child.execute(&prompt).await.map_err(|e| e.to_string())?;
+        Ok(cell.final_answer.unwrap_or_default())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sandboxes_nest_through_the_handler() {
+    let config = SandboxConfig {
+        recursive_functions: true,
+        ..SandboxConfig::default()
+    };
+    let sb = Sandbox::new(config, std::sync::Arc::new(Recursive)).unwrap();
+    let cell = run(
+        &sb,
+        r#"rlm_query("FINAL('child ' + rlm_query(\"FINAL('grandchild')\"))")"#,
+    )
+    .await;
+    assert_eq!(cell.error, None);
+    assert_eq!(cell.value.as_deref(), Some("'child grandchild'"));
+}
