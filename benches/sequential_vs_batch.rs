@@ -12,7 +12,8 @@ use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use rlm::client::{
-    BatchOptions, CompletionRequest, Latency, LlmClient, ResiliencePolicy, Resilient, Simulated, batch,
+    BatchOptions, CompletionRequest, Latency, LlmClient, ResiliencePolicy, Resilient, Simulated,
+    batch,
 };
 
 const N: usize = 64;
@@ -20,13 +21,17 @@ const LATENCY: Duration = Duration::from_millis(20);
 const CAPS: [usize; 4] = [1, 4, 16, 64];
 
 fn client(latency: Latency) -> Resilient {
-    let sim = Simulated::new("sim", |r: &CompletionRequest| format!("answer to {}", r.messages[0].content))
-        .with_latency(latency);
+    let sim = Simulated::new("sim", |r: &CompletionRequest| {
+        format!("answer to {}", r.messages[0].content)
+    })
+    .with_latency(latency);
     Resilient::new(Arc::new(sim), ResiliencePolicy::default()).unwrap()
 }
 
 fn prompts() -> Vec<CompletionRequest> {
-    (0..N).map(|i| CompletionRequest::prompt(format!("prompt number {i}"))).collect()
+    (0..N)
+        .map(|i| CompletionRequest::prompt(format!("prompt number {i}")))
+        .collect()
 }
 
 async fn sequential(client: &Resilient) {
@@ -36,7 +41,9 @@ async fn sequential(client: &Resilient) {
 }
 
 async fn batched(client: &Resilient, max_concurrent: usize) {
-    let results = batch(client, prompts(), BatchOptions::new(max_concurrent)).await.unwrap();
+    let results = batch(client, prompts(), BatchOptions::new(max_concurrent))
+        .await
+        .unwrap();
     assert!(results.iter().all(Result::is_ok));
     black_box(results);
 }
@@ -47,7 +54,9 @@ fn with_latency(c: &mut Criterion) {
     let mut group = c.benchmark_group("latency_20ms_n64");
     group.sample_size(10).warm_up_time(Duration::from_secs(1));
     group.measurement_time(Duration::from_secs(14));
-    group.bench_function("sequential", |b| b.to_async(&rt).iter(|| sequential(&client)));
+    group.bench_function("sequential", |b| {
+        b.to_async(&rt).iter(|| sequential(&client))
+    });
     for cap in CAPS {
         if cap >= 16 {
             group.measurement_time(Duration::from_secs(3));
@@ -63,9 +72,13 @@ fn zero_latency(c: &mut Criterion) {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let client = client(Latency::None);
     let mut group = c.benchmark_group("zero_latency_n64");
-    group.sample_size(20).measurement_time(Duration::from_secs(2));
+    group
+        .sample_size(20)
+        .measurement_time(Duration::from_secs(2));
     group.throughput(Throughput::Elements(N as u64));
-    group.bench_function("sequential", |b| b.to_async(&rt).iter(|| sequential(&client)));
+    group.bench_function("sequential", |b| {
+        b.to_async(&rt).iter(|| sequential(&client))
+    });
     for cap in CAPS {
         group.bench_with_input(BenchmarkId::new("batch", cap), &cap, |b, &cap| {
             b.to_async(&rt).iter(|| batched(&client, cap));
