@@ -1,6 +1,7 @@
 //! Turning JavaScript values into the text the model sees (echoed values, `print` output,
 //! answers, errors). Uses QuickJS's own `JSON.stringify`, never the user-replaceable global.
 
+use rquickjs::promise::PromiseState;
 use rquickjs::{Coerced, Ctx, Exception, FromJs, Type, Value};
 
 /// The name of a value's type as `typeof` would say, for error messages.
@@ -53,7 +54,12 @@ fn json_or_string<'js>(ctx: &Ctx<'js>, value: &Value<'js>) -> String {
         Ok(None) => coerce(ctx, value),
         Err(_) => {
             let _ = ctx.catch();
-            coerce(ctx, value)
+            let text = coerce(ctx, value);
+            if text == "[object Object]" {
+                "[object Object] (not JSON-serializable: circular reference or BigInt)".to_owned()
+            } else {
+                text
+            }
         }
     }
 }
@@ -89,6 +95,20 @@ pub(crate) fn inspect<'js>(ctx: &Ctx<'js>, value: &Value<'js>) -> String {
                 text
             }
         }
+        Type::Promise => match value.as_promise().map(rquickjs::Promise::state) {
+            Some(PromiseState::Resolved) => {
+                let inner = value
+                    .as_promise()
+                    .and_then(rquickjs::Promise::result::<Value>)
+                    .and_then(Result::ok);
+                inner.map_or_else(
+                    || "Promise { <resolved> }".to_owned(),
+                    |v| format!("Promise {{ {} }}", inspect(ctx, &v)),
+                )
+            }
+            Some(PromiseState::Rejected) => "Promise { <rejected> }".to_owned(),
+            _ => "Promise { <pending> }".to_owned(),
+        },
         _ => error_text(value).unwrap_or_else(|| json_or_string(ctx, value)),
     }
 }

@@ -334,7 +334,8 @@ fn final_fn<'js>(ctx: &Ctx<'js>, host: &Rc<Host>) -> rquickjs::Result<Function<'
                 "FINAL(value): missing value; pass the answer, e.g. FINAL(\"42\")",
             ));
         };
-        host.cell.borrow_mut().final_answer = Some(format::answer(&ctx, &value));
+        let answer = format::answer(&ctx, &value);
+        host.cell.borrow_mut().final_answer = Some(answer);
         Ok(())
     })?;
     named(f, "FINAL")

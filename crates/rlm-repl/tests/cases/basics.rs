@@ -180,6 +180,12 @@ async fn echo_is_like_node() {
         ("var z = 3", None),
         ("(function named() {})", Some("[Function: named]")),
         ("10n", Some("10n")),
+        ("Promise.resolve(1)", Some("Promise { 1 }")),
+        (
+            "const o = {}; o.self = o; o",
+            Some("[object Object] (not JSON-serializable: circular reference or BigInt)"),
+        ),
+        ("await new Promise(() => {})", None),
     ] {
         assert_eq!(run(&sb, code).await.value.as_deref(), expected, "{code}");
     }
@@ -211,6 +217,8 @@ async fn errors_have_name_message_and_line_and_the_sandbox_survives() {
             .unwrap()
             .starts_with("SyntaxError")
     );
+    let never = run(&sb, "await new Promise(() => {})").await.error.unwrap();
+    assert!(never.contains("never settles"), "{never}");
     assert_eq!(run(&sb, "x + 1").await.value.as_deref(), Some("2"));
 }
 
