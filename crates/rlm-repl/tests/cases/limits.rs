@@ -146,3 +146,23 @@ async fn a_context_over_an_explicit_memory_limit_is_refused_cleanly() {
         Some("'undefined'")
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deep_nesting_and_catastrophic_regexes_do_not_crash() {
+    let (sb, _) = sandbox_with(limits(|l| l.cpu_time_per_cell = Duration::from_millis(500)));
+    let cell = run(
+        &sb,
+        "var deep = []; for (let i = 0; i < 200000; i++) deep = [deep]; deep",
+    )
+    .await;
+    assert!(cell.value.is_some() || cell.error.is_some());
+    let cell = run(&sb, "JSON.stringify(deep).length").await;
+    assert!(
+        cell.error
+            .is_some_and(|e| e.contains("RangeError") || e.contains("stack"))
+    );
+    let cell = run(&sb, "/(a+)+b/.test('a'.repeat(40))").await;
+    assert!(cell.error.is_some_and(|e| e.starts_with("TimeoutError")));
+    run(&sb, "deep = null").await;
+    assert_eq!(run(&sb, "'ok'").await.value.as_deref(), Some("'ok'"));
+}
