@@ -100,25 +100,23 @@ fn clap_failure(error: &clap::Error) -> ExitCode {
             }
         }
         _ => {
+            // clap's message: "error: ..." then details (missing flags, possible values, tips), a
+            // blank line and the usage; keep the message and its details on one line.
             let rendered = error.to_string();
-            let first = rendered
-                .lines()
-                .find(|line| !line.trim().is_empty())
-                .unwrap_or("invalid arguments");
-            let message = first.strip_prefix("error: ").unwrap_or(first);
-            let hints: Vec<&str> = rendered
+            let message = rendered
                 .lines()
                 .map(str::trim)
-                .filter(|line| line.starts_with("[possible values") || line.starts_with("tip:"))
-                .collect();
-            let hint = if hints.is_empty() {
-                String::new()
+                .take_while(|line| !line.starts_with("Usage:"))
+                .filter(|line| !line.is_empty() && !line.starts_with("For more information"))
+                .collect::<Vec<_>>()
+                .join(" ");
+            let message = message.strip_prefix("error: ").unwrap_or(&message);
+            let message = if message.is_empty() {
+                "invalid arguments"
             } else {
-                format!(" {}", hints.join(" "))
+                message
             };
-            fail(&CliError::usage(format!(
-                "{message}{hint} (see rlm --help)"
-            )))
+            fail(&CliError::usage(format!("{message} (see rlm --help)")))
         }
     }
 }

@@ -1,0 +1,14 @@
+//! Integration tests of the `rlm` binary, driven as a user would run it (assert_cmd): the demo, `run`
+//! against a `sim-server` child process, and the exit code and message of every error class.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "cli/demo.rs"]
+mod demo;
+#[path = "cli/errors.rs"]
+mod errors;
+#[path = "cli/run.rs"]
+mod run;
+#[path = "cli/sim_server.rs"]
+mod sim_server;
+#[path = "cli/support.rs"]
+mod support;
