@@ -55,7 +55,7 @@ fn with_latency(c: &mut Criterion) {
     group.sample_size(10).warm_up_time(Duration::from_secs(1));
     group.measurement_time(Duration::from_secs(14));
     group.bench_function("sequential", |b| {
-        b.to_async(&rt).iter(|| sequential(&client))
+        b.to_async(&rt).iter(|| sequential(&client));
     });
     for cap in CAPS {
         if cap >= 16 {
@@ -77,7 +77,7 @@ fn zero_latency(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(2));
     group.throughput(Throughput::Elements(N as u64));
     group.bench_function("sequential", |b| {
-        b.to_async(&rt).iter(|| sequential(&client))
+        b.to_async(&rt).iter(|| sequential(&client));
     });
     for cap in CAPS {
         group.bench_with_input(BenchmarkId::new("batch", cap), &cap, |b, &cap| {
