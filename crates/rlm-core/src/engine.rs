@@ -327,10 +327,10 @@ impl<'a> Engine<'a> {
             Final::Var(name) => match self.sandbox.final_var(&name).await {
                 Ok(value) => Some(value),
                 Err(message) => {
-                    feedback.push(format!(
-                        "Error: FINAL_VAR({name}) could not be used: {message}\nThe run continues: define the \
-                         variable in a ```repl block, or answer with FINAL(...)."
-                    ));
+                    tracing::debug!(%name, %message, "FINAL_VAR names no variable; the run continues");
+                    let variables = self.sandbox.variables().await.unwrap_or_default();
+                    let prompts = &self.shared.settings.prompts;
+                    feedback.push(prompts.undefined_final_var(&name, &variables));
                     None
                 }
             },

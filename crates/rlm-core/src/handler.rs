@@ -130,6 +130,9 @@ impl SubcallHandler for Handler {
         let shared = self.target()?;
         let span = tracing::info_span!("subcall", depth = self.depth, kind = ?kind, prompt_chars = prompt.len());
         async {
+            if shared.sub_client(self.depth).is_none() {
+                return Err(self.no_subcalls(&shared));
+            }
             shared
                 .budget
                 .reserve_subcalls(1)
@@ -171,6 +174,9 @@ impl SubcallHandler for Handler {
         }
         let span = tracing::info_span!("subcall_batch", depth = self.depth, kind = ?kind, total);
         async {
+            if shared.sub_client(self.depth).is_none() {
+                return vec![Err(self.no_subcalls(&shared)); total];
+            }
             if let Err(limit) = shared.budget.reserve_subcalls(total as u64) {
                 return vec![Err(limit.refusal()); total];
             }

@@ -303,3 +303,81 @@ async fn sub_call_failures_are_strings_for_the_model() {
         "{feedback}"
     );
 }
+
+/// A sub client whose calls never finish; it notes when a call's future is dropped.
+struct Hanging {
+    dropped: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+struct DropFlag(Arc<std::sync::atomic::AtomicUsize>);
+
+impl Drop for DropFlag {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[async_trait::async_trait]
+impl rlm_client::LlmClient for Hanging {
+    async fn complete(
+        &self,
+        _: rlm_client::CompletionRequest,
+    ) -> Result<rlm_client::Completion, ClientError> {
+        let _flag = DropFlag(self.dropped.clone());
+        tokio::time::sleep(Duration::from_hours(1)).await;
+        Err(ClientError::Cancelled)
+    }
+    fn model(&self) -> &'static str {
+        "hanging"
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn timeout_cancels_in_flight_sub_calls() {
+    let dropped = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let code = repl("var r = llm_batch(['a', 'b']); var s = llm_query('c');");
+    let root = Arc::new(Scripted::replies("root", &[&code, "FINAL(never)"]));
+    let sub = Arc::new(Hanging {
+        dropped: dropped.clone(),
+    });
+    let limits = Limits {
+        timeout: Some(Duration::from_millis(400)),
+        ..Limits::default()
+    };
+    let rlm = Rlm::builder()
+        .root(root)
+        .sub(sub)
+        .limits(limits)
+        .build()
+        .unwrap();
+    let err = rlm.completion("c", "q").await.unwrap_err();
+    assert!(matches!(err, RlmError::Timeout { .. }), "{err:?}");
+    // Both in-flight batch requests are dropped soon after the run is (generous margin for a busy machine).
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while dropped.load(std::sync::atomic::Ordering::SeqCst) < 2 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(dropped.load(std::sync::atomic::Ordering::SeqCst), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn timeout_interrupts_a_busy_cell() {
+    let root = Arc::new(Scripted::replies(
+        "root",
+        &[&repl("while (true) {}"), "FINAL(never)"],
+    ));
+    let limits = Limits {
+        timeout: Some(Duration::from_millis(300)),
+        ..Limits::default()
+    };
+    let rlm = Rlm::builder().root(root).limits(limits).build().unwrap();
+    let started = Instant::now();
+    let err = rlm.completion("c", "q").await.unwrap_err();
+    assert!(matches!(err, RlmError::Timeout { .. }), "{err:?}");
+    // The cell's own CPU limit is 30 s: returning well before shows the run did not wait for it.
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+}
