@@ -25,6 +25,11 @@ pub(crate) struct Settings {
     /// The global cap on concurrent sub-calls, shared by every depth and every completion.
     pub(crate) permits: Arc<Semaphore>,
     pub(crate) resilience: ResiliencePolicy,
+    /// The root client behind the retry/timeout/rate-limit layer. Clones share its rate limiter, so
+    /// every completion and depth draws from the same request and token quotas.
+    pub(crate) root_resilient: Resilient,
+    /// The same for the sub client (a clone of `root_resilient` when no sub client was given).
+    pub(crate) sub_resilient: Resilient,
     pub(crate) prices: PriceTable,
     pub(crate) sandbox_limits: SandboxLimits,
     pub(crate) prompts: PromptSet,
@@ -199,6 +204,7 @@ impl RlmBuilder {
         let root = self.root.ok_or_else(|| {
             RlmError::Config("no root client: call RlmBuilder::root(client)".into())
         })?;
+        let same_client = self.sub.is_none();
         let sub = self.sub.unwrap_or_else(|| Arc::clone(&root));
         if self.max_iterations == 0 {
             return Err(RlmError::Config("max_iterations must be at least 1".into()));
@@ -222,8 +228,16 @@ impl RlmBuilder {
                 }
             }
         }
-        Resilient::new(Arc::clone(&root), self.resilience)
-            .map_err(|e| RlmError::Config(format!("invalid resilience policy: {e}")))?;
+        let resilient = |client: &Arc<dyn LlmClient>| {
+            Resilient::new(Arc::clone(client), self.resilience)
+                .map_err(|e| RlmError::Config(format!("invalid resilience policy: {e}")))
+        };
+        let root_resilient = resilient(&root)?;
+        let sub_resilient = if same_client {
+            root_resilient.clone()
+        } else {
+            resilient(&sub)?
+        };
         let mut sandbox_limits = self.sandbox_limits;
         if let Some(cap) = self.output_cap {
             sandbox_limits.output_cap_chars = cap;
@@ -243,6 +257,8 @@ impl RlmBuilder {
             max_concurrent: self.max_concurrent,
             permits: Arc::new(Semaphore::new(self.max_concurrent)),
             resilience: self.resilience,
+            root_resilient,
+            sub_resilient,
             prices: self.prices,
             sandbox_limits,
             prompts: self.prompts,

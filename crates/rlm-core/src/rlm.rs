@@ -92,7 +92,7 @@ pub(crate) async fn complete(
     query: &str,
 ) -> Result<RlmAnswer, RlmError> {
     let started = Instant::now();
-    let shared = RunShared::new(Arc::clone(settings))?;
+    let shared = RunShared::new(Arc::clone(settings));
     slot.handler.bind(Some(Arc::clone(&shared)));
     let context_kind = context.kind_name();
     let context_chars = context.chars();

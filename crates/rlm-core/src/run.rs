@@ -4,9 +4,8 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use rlm_client::{ConcurrencyLimit, LlmClient, Resilient, UsageMeter, UsageReport};
+use rlm_client::{ConcurrencyLimit, LlmClient, UsageMeter, UsageReport};
 
-use crate::RlmError;
 use crate::budget::{Accounted, Budget};
 use crate::builder::Settings;
 use crate::trajectory::TrajectoryRecord;
@@ -26,7 +25,7 @@ pub(crate) struct RunShared {
 
 impl RunShared {
     /// Fresh state for one completion.
-    pub(crate) fn new(settings: Arc<Settings>) -> Result<Arc<Self>, RlmError> {
+    pub(crate) fn new(settings: Arc<Settings>) -> Arc<Self> {
         let budget = Arc::new(Budget::new(
             settings.limits.clone(),
             settings.prices.clone(),
@@ -35,14 +34,12 @@ impl RunShared {
         let meters: Vec<UsageMeter> = (0..levels).map(|_| UsageMeter::new()).collect();
         let mut clients: Vec<Arc<dyn LlmClient>> = Vec::with_capacity(levels);
         for (depth, meter) in meters.iter().enumerate() {
-            let inner = if depth == 0 {
-                &settings.root
+            let template = if depth == 0 {
+                &settings.root_resilient
             } else {
-                &settings.sub
+                &settings.sub_resilient
             };
-            let resilient = Resilient::new(Arc::clone(inner), settings.resilience)
-                .map_err(|e| RlmError::Config(format!("invalid resilience policy: {e}")))?
-                .with_meter(meter.clone());
+            let resilient = template.clone().with_meter(meter.clone());
             let layered: Arc<dyn LlmClient> = if depth == 0 {
                 Arc::new(resilient)
             } else {
@@ -53,14 +50,14 @@ impl RunShared {
             };
             clients.push(Arc::new(Accounted::new(layered, Arc::clone(&budget))));
         }
-        Ok(Arc::new(Self {
+        Arc::new(Self {
             settings,
             budget,
             meters,
             clients,
             records: Mutex::new(Vec::new()),
             next_run_id: AtomicU64::new(1),
-        }))
+        })
     }
 
     /// The client a run at `depth` uses for its own root-model calls.
