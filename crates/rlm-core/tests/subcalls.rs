@@ -238,3 +238,45 @@ async fn rlm_batch_of_more_children_than_permits_does_not_deadlock() {
     );
     assert_eq!(sub.calls(), 12);
 }
+
+#[tokio::test]
+async fn sub_calls_work_on_a_current_thread_runtime() {
+    let code = repl("var r = llm_batch(['a', 'b', 'c']).join(','); var s = llm_query('d');");
+    let reply = format!("{code}FINAL_VAR(r)");
+    let root = Arc::new(Scripted::replies("root", &[&reply]));
+    let sub = Arc::new(Scripted::echo("sub").with_delay(Duration::from_millis(5)));
+    let rlm = Rlm::builder().root(root).sub(sub).build().unwrap();
+    let answer = tokio::time::timeout(Duration::from_mins(1), rlm.completion("c", "q"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(answer.answer, "echo:a,echo:b,echo:c");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn child_runs_share_the_sub_call_limit() {
+    let code = repl("var c = rlm_query('abc'); print(c)");
+    let root = Arc::new(Scripted::replies("root", &[&code, "FINAL(never)"]));
+    // The child's own llm_query is the second sub-call of the completion: it is refused.
+    let sub = Arc::new(child_playing_sub());
+    let limits = rlm_core::Limits {
+        max_subcalls: Some(1),
+        ..rlm_core::Limits::default()
+    };
+    let rlm = Rlm::builder()
+        .root(root)
+        .sub(sub.clone())
+        .max_depth(2)
+        .limits(limits)
+        .build()
+        .unwrap();
+    let err = rlm.completion("c", "q").await.unwrap_err();
+    assert!(
+        matches!(err, rlm_core::RlmError::SubcallLimit { limit: 1, .. }),
+        "{err:?}"
+    );
+    assert!(
+        sub.requests().iter().all(is_root_turn),
+        "only the child's root turns reached the sub model"
+    );
+}
