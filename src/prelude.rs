@@ -20,7 +20,7 @@ pub use rlm_client::{
     Anthropic, BatchOptions, BatchProgress, ClientError, Completion, CompletionRequest,
     ConcurrencyLimit, FailurePlan, Latency, LlmClient, Message, ModelUsage, OpenAiCompatible,
     Price, PriceTable, RateLimits, ResiliencePolicy, Resilient, RetryPolicy, Role, Simulated,
-    SimulatedFailure, Usage, UsageMeter, UsageReport, batch,
+    SimulatedFailure, Usage, UsageMeter, UsageReport, batch, estimate_tokens,
 };
 pub use rlm_core::{
     Context, Event, Limits, Rlm, RlmAnswer, RlmBuilder, RlmError, Session, SubcallKind, Trajectory,
