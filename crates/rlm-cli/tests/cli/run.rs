@@ -168,3 +168,43 @@ fn timeout_reached_exits_5_with_json_error() {
     );
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn json_context_is_passed_as_json() {
+    let dir = scratch_dir("run-json-context");
+    let hay = generate(&HaystackConfig {
+        size_bytes: 64 * 1024,
+        needles: 3,
+        seed: 11,
+    });
+    let records: Vec<&str> = hay.text.lines().collect();
+    let context = dir.join("records.json");
+    std::fs::write(&context, serde_json::to_string_pretty(&records).unwrap()).unwrap();
+    let trajectory = dir.join("t.jsonl");
+    let server = SimServerProcess::start(&["--latency-ms", "1", "--chunks", "4"]);
+    let output = rlm()
+        .arg("run")
+        .arg("--context")
+        .arg(&context)
+        .args(sim_args(&server.url, "sim-root-batch"))
+        .arg("--trajectory")
+        .arg(&trajectory)
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(
+        check_answer(v["answer"].as_str().unwrap(), &hay.magic_numbers),
+        "{v}"
+    );
+    assert_eq!(v["trajectory"].as_str(), Some(trajectory.to_str().unwrap()));
+    let text = std::fs::read_to_string(&trajectory).unwrap();
+    let run: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    assert_eq!(run["context_kind"], "json_array", "{run}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
