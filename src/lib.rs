@@ -92,3 +92,8 @@ pub use rlm_client as client;
 pub use rlm_core as core;
 pub use rlm_prompts as prompts;
 pub use rlm_repl as repl;
+
+/// The README's code examples, compiled as doc tests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
