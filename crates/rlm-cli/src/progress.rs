@@ -84,11 +84,11 @@ impl Progress {
                 max,
             } => {
                 *state = State::default();
-                self.show(&format!("iteration {iteration}/{max}"), true);
                 if let Some(bar) = &self.bar {
-                    bar.set_length(0);
                     bar.set_position(0);
+                    bar.set_length(0);
                 }
+                self.show(&format!("iteration {iteration}/{max}"), true);
             }
             Event::IterationFinished {
                 depth: 0,
