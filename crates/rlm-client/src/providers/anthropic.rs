@@ -93,28 +93,15 @@ impl AnthropicBuilder {
 
     /// Builds the client.
     pub fn build(self) -> Result<Anthropic, ClientError> {
-        if self.model.trim().is_empty() {
-            return Err(ClientError::configuration(
-                "the Anthropic model name is empty; pass a model such as claude-sonnet-4-5",
-            ));
-        }
+        http::check_model(&self.model, "Anthropic", "claude-sonnet-4-5")?;
         if self.api_key.expose().trim().is_empty() {
             return Err(ClientError::configuration(
                 "the Anthropic API key is empty; export ANTHROPIC_API_KEY",
             ));
         }
-        let base_url = self.base_url.trim().trim_end_matches('/').to_string();
-        if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
-            return Err(ClientError::configuration(format!(
-                "base URL {base_url:?} must start with http:// or https://"
-            )));
-        }
-        let http = match self.http {
-            Some(client) => client,
-            None => http::default_http_client()?,
-        };
+        let base_url = http::normalize_base_url(&self.base_url)?;
         Ok(Anthropic {
-            http,
+            http: http::client_or_default(self.http)?,
             api_key: self.api_key,
             base_url,
             model: self.model,

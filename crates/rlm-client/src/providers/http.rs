@@ -27,6 +27,34 @@ pub fn default_http_client() -> Result<reqwest::Client, ClientError> {
         })
 }
 
+/// The client a builder was given, or a new [`default_http_client`].
+pub(crate) fn client_or_default(
+    client: Option<reqwest::Client>,
+) -> Result<reqwest::Client, ClientError> {
+    client.map_or_else(default_http_client, Ok)
+}
+
+/// Rejects a blank model name: "the `provider` model name is empty; pass a model such as `example`".
+pub(crate) fn check_model(model: &str, provider: &str, example: &str) -> Result<(), ClientError> {
+    if model.trim().is_empty() {
+        return Err(ClientError::configuration(format!(
+            "the {provider} model name is empty; pass a model such as {example}"
+        )));
+    }
+    Ok(())
+}
+
+/// Trims a base URL and its trailing slashes, and checks that it starts with `http://` or `https://`.
+pub(crate) fn normalize_base_url(url: &str) -> Result<String, ClientError> {
+    let base_url = url.trim().trim_end_matches('/').to_string();
+    if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
+        return Err(ClientError::configuration(format!(
+            "base URL {base_url:?} must start with http:// or https://"
+        )));
+    }
+    Ok(base_url)
+}
+
 /// An API key whose `Debug` and `Display` never show it.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ApiKey(String);
@@ -297,6 +325,23 @@ mod tests {
             ctx.status_error(429, &h, b"{}"),
             ClientError::RateLimited { .. }
         ));
+    }
+
+    #[test]
+    fn builder_checks() {
+        assert_eq!(
+            normalize_base_url(" http://x/v1// ").unwrap(),
+            "http://x/v1"
+        );
+        let err = normalize_base_url("localhost:1").unwrap_err();
+        assert!(err.to_string().contains("must start with http://"), "{err}");
+        let err = check_model(" ", "Acme", "acme-1").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("the Acme model name is empty; pass a model such as acme-1"),
+            "{err}"
+        );
+        assert!(check_model("m", "Acme", "acme-1").is_ok());
     }
 
     #[test]

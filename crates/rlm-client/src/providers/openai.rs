@@ -97,23 +97,10 @@ impl OpenAiCompatibleBuilder {
 
     /// Builds the client.
     pub fn build(self) -> Result<OpenAiCompatible, ClientError> {
-        if self.model.trim().is_empty() {
-            return Err(ClientError::configuration(
-                "the OpenAI-compatible model name is empty; pass a model such as gpt-4o-mini",
-            ));
-        }
-        let base_url = self.base_url.trim().trim_end_matches('/').to_string();
-        if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
-            return Err(ClientError::configuration(format!(
-                "base URL {base_url:?} must start with http:// or https://"
-            )));
-        }
-        let http = match self.http {
-            Some(client) => client,
-            None => http::default_http_client()?,
-        };
+        http::check_model(&self.model, "OpenAI-compatible", "gpt-4o-mini")?;
+        let base_url = http::normalize_base_url(&self.base_url)?;
         Ok(OpenAiCompatible {
-            http,
+            http: http::client_or_default(self.http)?,
             api_key: self.api_key,
             base_url,
             model: self.model,
