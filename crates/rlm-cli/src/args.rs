@@ -138,15 +138,8 @@ pub(crate) struct DemoArgs {
     /// Magic numbers hidden in the haystack.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub(crate) needles: u32,
-    /// Latency of each simulated sub-model reply, in milliseconds.
-    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(0..=60_000))]
-    pub(crate) latency_ms: u64,
-    /// Latency of each simulated root-model reply, in milliseconds.
-    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(0..=60_000))]
-    pub(crate) root_latency_ms: u64,
-    /// Chunks the context is split into (one sub-call each).
-    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=4096))]
-    pub(crate) chunks: u32,
+    #[command(flatten)]
+    pub(crate) sim: SimArgs,
     /// Sub-calls in flight at once in the batch run.
     #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub(crate) max_concurrent: u32,
@@ -168,8 +161,8 @@ impl DemoArgs {
     /// Whether the flags are the defaults the ≥ 5× speedup promise is made for.
     pub(crate) fn speed_defaults(&self) -> bool {
         self.size == 8 * 1024 * 1024
-            && self.latency_ms == 200
-            && self.chunks == 32
+            && self.sim.latency_ms == 200
+            && self.sim.chunks == 32
             && self.max_concurrent == 16
             && self.provider.model.is_none()
     }
@@ -181,13 +174,21 @@ pub(crate) struct SimServerArgs {
     /// Loopback port to listen on (0 picks a free one; the base URL is printed on stdout).
     #[arg(long, default_value_t = 0)]
     pub(crate) port: u16,
-    /// Latency of each sub-model reply, in milliseconds.
+    #[command(flatten)]
+    pub(crate) sim: SimArgs,
+}
+
+/// The simulated model's flags, shared by `rlm demo` and `rlm sim-server`.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct SimArgs {
+    /// Latency of each simulated sub-model reply, in milliseconds (at most 10 minutes).
     #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(0..=600_000))]
     pub(crate) latency_ms: u64,
-    /// Latency of each root-model reply, in milliseconds.
+    /// Latency of each simulated root-model reply, in milliseconds (at most 10 minutes).
     #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(0..=600_000))]
     pub(crate) root_latency_ms: u64,
-    /// Chunks the scripted root model splits the context into (model names like sim-root-c64 override).
+    /// Chunks the scripted root model splits the context into, one sub-call each (model names like
+    /// sim-root-c64 override it).
     #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=4096))]
     pub(crate) chunks: u32,
 }

@@ -10,9 +10,10 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use rlm::client::{DEFAULT_REQUEST_TIMEOUT, LlmClient, OpenAiCompatible};
 use rlm::core::{Limits, Rlm, RlmAnswer};
 use rlm_sim::haystack::{HaystackConfig, check_answer, generate};
-use rlm_sim::{ScriptConfig, SimServer, SimServerConfig, SimServerHandle};
+use rlm_sim::{SimServer, SimServerHandle};
 
 use crate::args::DemoArgs;
+use crate::commands::sim_server;
 use crate::exit::CliError;
 use crate::progress::{Progress, ProgressMode};
 use crate::provider::{Clients, build_clients};
@@ -98,8 +99,8 @@ pub(crate) async fn run(args: DemoArgs) -> Result<(), CliError> {
         println!(
             "model: simulated OpenAI-compatible server at {}\n  (a scripted stand-in, NOT a language model: its root turns write JavaScript that splits `context` into {} chunks and queries them; its sub turns report the magic numbers of their chunk after {} ms)",
             server.base_url(),
-            args.chunks,
-            args.latency_ms
+            args.sim.chunks,
+            args.sim.latency_ms
         );
         Some(server)
     };
@@ -161,15 +162,8 @@ fn env(name: &str) -> Option<String> {
 }
 
 async fn start_sim(args: &DemoArgs) -> Result<SimServerHandle, CliError> {
-    let config = SimServerConfig {
-        root_latency: Duration::from_millis(args.root_latency_ms),
-        sub_latency: Duration::from_millis(args.latency_ms),
-        script: ScriptConfig {
-            chunks: args.chunks as usize,
-            batch_concurrency: args.max_concurrent as usize,
-        },
-        ..SimServerConfig::default()
-    };
+    let mut config = sim_server::sim_config(&args.sim);
+    config.script.batch_concurrency = args.max_concurrent as usize;
     SimServer::start(config)
         .await
         .map_err(|e| CliError::other(format!("could not start the simulated model: {e}")))
@@ -220,7 +214,7 @@ async fn run_once(
         .build()?;
     let started = Instant::now();
     let result = rlm
-        .completion(text, &strategy.query(args.chunks, args.max_concurrent))
+        .completion(text, &strategy.query(args.sim.chunks, args.max_concurrent))
         .await;
     let wall = started.elapsed();
     progress.finish();
@@ -242,10 +236,10 @@ async fn run_once(
 
 fn print_outcome(strategy: Strategy, args: &DemoArgs, outcome: &Outcome) {
     let how = match strategy {
-        Strategy::Sequential => format!("{} llm_query calls, one after another", args.chunks),
+        Strategy::Sequential => format!("{} llm_query calls, one after another", args.sim.chunks),
         Strategy::Batch => format!(
             "one llm_batch over {} chunks, {} at a time",
-            args.chunks, args.max_concurrent
+            args.sim.chunks, args.max_concurrent
         ),
     };
     let total = &outcome.answer.usage.total;

@@ -7,20 +7,14 @@ use std::time::Duration;
 
 use rlm_sim::{ScriptConfig, SimServer, SimServerConfig};
 
-use crate::args::SimServerArgs;
+use crate::args::{SimArgs, SimServerArgs};
 use crate::exit::CliError;
 
 /// Runs `rlm sim-server`.
 pub(crate) async fn run(args: SimServerArgs) -> Result<(), CliError> {
     let config = SimServerConfig {
         addr: SocketAddr::from((Ipv4Addr::LOCALHOST, args.port)),
-        root_latency: Duration::from_millis(args.root_latency_ms),
-        sub_latency: Duration::from_millis(args.latency_ms),
-        script: ScriptConfig {
-            chunks: args.chunks as usize,
-            ..ScriptConfig::default()
-        },
-        ..SimServerConfig::default()
+        ..sim_config(&args.sim)
     };
     let server = SimServer::start(config)
         .await
@@ -39,6 +33,19 @@ pub(crate) async fn run(args: SimServerArgs) -> Result<(), CliError> {
     );
     server.shutdown().await;
     Ok(())
+}
+
+/// The simulator's settings from its shared flags (latencies, chunks); other fields are the defaults.
+pub(crate) fn sim_config(sim: &SimArgs) -> SimServerConfig {
+    SimServerConfig {
+        root_latency: Duration::from_millis(sim.root_latency_ms),
+        sub_latency: Duration::from_millis(sim.latency_ms),
+        script: ScriptConfig {
+            chunks: sim.chunks as usize,
+            ..ScriptConfig::default()
+        },
+        ..SimServerConfig::default()
+    }
 }
 
 /// Waits for Ctrl-C (or SIGTERM on Unix).
