@@ -135,38 +135,12 @@ fn query_options<'js>(
             ),
         ));
     };
-    let text = |key: &str| -> rquickjs::Result<Option<String>> {
-        let v: Value = object.get(key)?;
-        if v.is_undefined() || v.is_null() {
-            Ok(None)
-        } else if v.is_string() {
-            Ok(Some(format::display(ctx, &v)))
-        } else {
-            Err(Exception::throw_type(
-                ctx,
-                &format!(
-                    "{name}: options.{key} must be a string, got {}",
-                    type_name(&v)
-                ),
-            ))
-        }
+    let text = |key: &str| {
+        option_field(ctx, object, name, key, "a string", |v| {
+            v.is_string().then(|| format::display(ctx, v))
+        })
     };
-    let number = |key: &str| -> rquickjs::Result<Option<f64>> {
-        let v: Value = object.get(key)?;
-        if v.is_undefined() || v.is_null() {
-            Ok(None)
-        } else if let Some(n) = v.as_number() {
-            Ok(Some(n))
-        } else {
-            Err(Exception::throw_type(
-                ctx,
-                &format!(
-                    "{name}: options.{key} must be a number, got {}",
-                    type_name(&v)
-                ),
-            ))
-        }
-    };
+    let number = |key: &str| option_field(ctx, object, name, key, "a number", Value::as_number);
     let max_tokens = match number("max_tokens")? {
         Some(n) if n.fract() == 0.0 && n >= 1.0 && n <= f64::from(u32::MAX) => Some(n as u32),
         Some(n) => {
@@ -183,6 +157,32 @@ fn query_options<'js>(
         temperature: number("temperature")?.map(|t| t as f32),
         system: text("system")?,
     })
+}
+
+/// `object[key]` as `read` takes it: `None` when undefined or null, a `TypeError` saying the option
+/// must be `expected` when `read` refuses it.
+fn option_field<'js, T>(
+    ctx: &Ctx<'js>,
+    object: &Object<'js>,
+    name: &str,
+    key: &str,
+    expected: &str,
+    read: impl FnOnce(&Value<'js>) -> Option<T>,
+) -> rquickjs::Result<Option<T>> {
+    let v: Value = object.get(key)?;
+    if v.is_undefined() || v.is_null() {
+        return Ok(None);
+    }
+    match read(&v) {
+        Some(read) => Ok(Some(read)),
+        None => Err(Exception::throw_type(
+            ctx,
+            &format!(
+                "{name}: options.{key} must be {expected}, got {}",
+                type_name(&v)
+            ),
+        )),
+    }
 }
 
 fn batch_fn<'js>(
