@@ -76,35 +76,8 @@ impl TemplateName {
             "chunk_summary",
             "access_hint",
         ];
-        const FIRST_TURN: &[&str] = &[
-            "query",
-            "depth",
-            "max_depth",
-            "max_iterations",
-            "max_concurrent",
-            "batch_concurrency",
-            "sub_model_chars",
-            "output_cap_chars",
-            "tools",
-            "subcall_section",
-            "recursion_section",
-            "subcall_hint",
-        ];
-        const TURN: &[&str] = &[
-            "query",
-            "iteration",
-            "depth",
-            "max_depth",
-            "max_iterations",
-            "max_concurrent",
-            "batch_concurrency",
-            "sub_model_chars",
-            "output_cap_chars",
-            "tools",
-            "subcall_section",
-            "recursion_section",
-            "subcall_hint",
-        ];
+        const FIRST_TURN: &[&str] = &with_params::<12>(&["query"]);
+        const TURN: &[&str] = &with_params::<13>(&["query", "iteration"]);
         const FINAL_REQUEST: &[&str] = &["query"];
         const UNDEFINED_FINAL_VAR: &[&str] = &["name", "variables"];
         match self {
@@ -121,6 +94,27 @@ impl TemplateName {
     pub(crate) fn index(self) -> usize {
         self as usize
     }
+}
+
+/// `extra` followed by every [`PARAM_PLACEHOLDERS`] entry; `N` must be their total count (checked when
+/// the constant is evaluated, so a wrong `N` does not compile).
+const fn with_params<const N: usize>(extra: &[&'static str]) -> [&'static str; N] {
+    assert!(
+        N == extra.len() + PARAM_PLACEHOLDERS.len(),
+        "N must be extra.len() + PARAM_PLACEHOLDERS.len()"
+    );
+    let mut out = [""; N];
+    let mut i = 0;
+    while i < extra.len() {
+        out[i] = extra[i];
+        i += 1;
+    }
+    let mut j = 0;
+    while j < PARAM_PLACEHOLDERS.len() {
+        out[extra.len() + j] = PARAM_PLACEHOLDERS[j];
+        j += 1;
+    }
+    out
 }
 
 impl fmt::Display for TemplateName {
@@ -169,5 +163,16 @@ mod tests {
                 assert!(t.placeholders().contains(p), "{t} lacks {p}");
             }
         }
+    }
+
+    #[test]
+    fn turn_placeholders_are_their_own_then_the_params() {
+        let first = TemplateName::FirstTurn.placeholders();
+        assert_eq!((first[0], &first[1..]), ("query", PARAM_PLACEHOLDERS));
+        let turn = TemplateName::Turn.placeholders();
+        assert_eq!(
+            (&turn[..2], &turn[2..]),
+            (&["query", "iteration"][..], PARAM_PLACEHOLDERS)
+        );
     }
 }
