@@ -16,6 +16,21 @@ fn fails(args: &[&str]) -> (Option<i32>, String, String) {
     )
 }
 
+/// `rlm run --context CONTEXT --query q --model MODEL` followed by `extra`.
+fn run_args<'a>(context: &'a str, model: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "run",
+        "--context",
+        context,
+        "--query",
+        "q",
+        "--model",
+        model,
+    ];
+    args.extend_from_slice(extra);
+    args
+}
+
 fn context_file(name: &str, bytes: &[u8]) -> String {
     let path = scratch_dir(name).join("context.txt");
     std::fs::write(&path, bytes).unwrap();
@@ -25,58 +40,24 @@ fn context_file(name: &str, bytes: &[u8]) -> String {
 #[test]
 fn missing_key_names_the_variable() {
     let context = context_file("nokey", b"hello");
-    let (code, line, _) = fails(&[
-        "run",
-        "--context",
-        &context,
-        "--query",
-        "q",
-        "--model",
-        "gpt-4o-mini",
-    ]);
+    let (code, line, _) = fails(&run_args(&context, "gpt-4o-mini", &[]));
     assert_eq!(code, Some(2));
     assert!(line.contains("OPENAI_API_KEY is not set"), "{line}");
-    let (code, line, _) = fails(&[
-        "run",
-        "--context",
-        &context,
-        "--query",
-        "q",
-        "--model",
-        "claude",
-        "--provider",
-        "anthropic",
-    ]);
+    let (code, line, _) = fails(&run_args(&context, "claude", &["--provider", "anthropic"]));
     assert_eq!(code, Some(2));
     assert!(line.contains("ANTHROPIC_API_KEY is not set"), "{line}");
-    let (code, line, _) = fails(&[
-        "run",
-        "--context",
-        &context,
-        "--query",
-        "q",
-        "--model",
-        "m",
-        "--api-key-env",
-        "MY_RLM_KEY",
-    ]);
+    let (code, line, _) = fails(&run_args(&context, "m", &["--api-key-env", "MY_RLM_KEY"]));
     assert_eq!(code, Some(2));
     assert!(line.contains("MY_RLM_KEY is not set"), "{line}");
 }
 
 #[test]
 fn unreadable_file_is_an_input_error() {
-    let (code, line, _) = fails(&[
-        "run",
-        "--context",
+    let (code, line, _) = fails(&run_args(
         "/no/such/dir/context.txt",
-        "--query",
-        "q",
-        "--model",
         "m",
-        "--base-url",
-        "http://127.0.0.1:1/v1",
-    ]);
+        &["--base-url", "http://127.0.0.1:1/v1"],
+    ));
     assert_eq!(code, Some(3));
     assert!(line.contains("/no/such/dir/context.txt"), "{line}");
 }
@@ -84,17 +65,11 @@ fn unreadable_file_is_an_input_error() {
 #[test]
 fn invalid_utf8_says_where() {
     let context = context_file("utf8", b"first line\nsecond \xe9t\xe9\n");
-    let (code, line, _) = fails(&[
-        "run",
-        "--context",
+    let (code, line, _) = fails(&run_args(
         &context,
-        "--query",
-        "q",
-        "--model",
         "m",
-        "--base-url",
-        "http://127.0.0.1:1/v1",
-    ]);
+        &["--base-url", "http://127.0.0.1:1/v1"],
+    ));
     assert_eq!(code, Some(3));
     assert!(line.contains("not valid UTF-8"), "{line}");
     assert!(line.contains("byte offset 18 (line 2, column 8)"), "{line}");
@@ -143,21 +118,18 @@ fn dead_server_is_a_provider_error_quickly_and_keeps_the_key_secret() {
     let secret = "sk-test-DO-NOT-PRINT-0123456789";
     let started = Instant::now();
     let output = rlm()
-        .args([
-            "run",
-            "--context",
+        .args(run_args(
             &context,
-            "--query",
-            "q",
-            "--model",
             "m",
-            "--base-url",
-            "http://127.0.0.1:1/v1",
-            "--timeout",
-            "30s",
-            "--retries",
-            "1",
-        ])
+            &[
+                "--base-url",
+                "http://127.0.0.1:1/v1",
+                "--timeout",
+                "30s",
+                "--retries",
+                "1",
+            ],
+        ))
         .env("OPENAI_API_KEY", secret)
         .env("RUST_LOG", "trace")
         .output()
