@@ -80,3 +80,86 @@ async fn key_is_absent_from_errors_debug_and_logs() {
     );
     assert!(!logs.contains(KEY), "{logs}");
 }
+
+/// Builds a provider that talks to the given server with [`KEY`].
+type Build = fn(&MockServer) -> Arc<dyn LlmClient>;
+
+/// Calls `client` against a server that answers 200 with `body` and checks the error never shows the key.
+async fn assert_200_body_is_redacted(body: ResponseTemplate, build: Build, label: &str) {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(body)
+        .mount(&server)
+        .await;
+    let err = build(&server)
+        .complete(CompletionRequest::prompt("x"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, rlm_client::ClientError::MalformedResponse { .. }),
+        "{label}: {err:?}"
+    );
+    let shown = format!("{err} {err:?}");
+    assert!(!shown.contains(KEY), "{label}: {shown}");
+    assert!(shown.contains("[REDACTED]"), "{label}: {shown}");
+}
+
+fn openai_at(server: &MockServer) -> Arc<dyn LlmClient> {
+    Arc::new(
+        OpenAiCompatible::builder("m")
+            .base_url(server.uri())
+            .api_key(KEY)
+            .build()
+            .unwrap(),
+    )
+}
+
+fn anthropic_at(server: &MockServer) -> Arc<dyn LlmClient> {
+    Arc::new(
+        Anthropic::builder("m", KEY)
+            .base_url(server.uri())
+            .build()
+            .unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn key_echoed_in_a_200_body_is_redacted_on_every_malformed_path() {
+    let cases: [(&str, ResponseTemplate, Build); 6] = [
+        (
+            "openai, no choices",
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"choices": [], "note": format!("key {KEY}")})),
+            openai_at,
+        ),
+        (
+            "openai, not JSON",
+            ResponseTemplate::new(200).set_body_string(format!("oops {KEY} <html>")),
+            openai_at,
+        ),
+        (
+            "openai, wrong type whose value serde quotes",
+            ResponseTemplate::new(200).set_body_json(json!({"choices": KEY})),
+            openai_at,
+        ),
+        (
+            "anthropic, not JSON",
+            ResponseTemplate::new(200).set_body_string(format!("oops {KEY} <html>")),
+            anthropic_at,
+        ),
+        (
+            "anthropic, wrong type whose value serde quotes",
+            ResponseTemplate::new(200).set_body_json(json!({"content": KEY})),
+            anthropic_at,
+        ),
+        (
+            "anthropic, no content blocks but the key echoed",
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"content": [{"type": 7}], "note": KEY})),
+            anthropic_at,
+        ),
+    ];
+    for (label, body, build) in cases {
+        assert_200_body_is_redacted(body, build, label).await;
+    }
+}

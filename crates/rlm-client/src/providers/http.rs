@@ -120,12 +120,19 @@ impl ErrorContext<'_> {
         status: u16,
         body: &[u8],
     ) -> Result<T, ClientError> {
-        serde_json::from_slice(body).map_err(|e| ClientError::MalformedResponse {
+        serde_json::from_slice(body)
+            .map_err(|e| self.malformed(status, &format!("expected a JSON completion ({e})"), body))
+    }
+
+    /// The one constructor of [`ClientError::MalformedResponse`]: both the message (serde errors quote
+    /// values from the body) and the body excerpt go through [`Self::redact`], so no path can forget it.
+    pub(crate) fn malformed(&self, status: u16, message: &str, body: &[u8]) -> ClientError {
+        ClientError::MalformedResponse {
             provider: self.provider.to_string(),
             status,
-            message: format!("expected a JSON completion ({e})"),
-            excerpt: self.redact(&ClientError::excerpt(&String::from_utf8_lossy(body))),
-        })
+            message: self.redact(message),
+            excerpt: ClientError::excerpt(&self.redact(&String::from_utf8_lossy(body))),
+        }
     }
 
     /// Turns an error status and its body into a [`ClientError`]; understands `{"error":{...}}`,
@@ -137,8 +144,9 @@ impl ErrorContext<'_> {
         body: &[u8],
     ) -> ClientError {
         let retry_after = retry_after(headers);
-        let text = String::from_utf8_lossy(body);
-        let (error_type, code, message) = match serde_json::from_slice::<serde_json::Value>(body) {
+        // Redact before cutting the excerpt, so that a key straddling the cut cannot leak a prefix.
+        let text = self.redact(&String::from_utf8_lossy(body));
+        let (error_type, code, message) = match serde_json::from_str::<serde_json::Value>(&text) {
             Ok(value) => {
                 let detail = value
                     .get("error")
@@ -156,7 +164,10 @@ impl ErrorContext<'_> {
                 format!("non-JSON error body: {}", ClientError::excerpt(&text)),
             ),
         };
+        // Fields are redacted again: JSON escapes can hide the key from the redaction of the raw text.
         let message = self.redact(&message);
+        let error_type = error_type.map(|t| self.redact(&t));
+        let code = code.map(|c| self.redact(&c));
         let quota = code.as_deref() == Some("insufficient_quota")
             || error_type.as_deref() == Some("insufficient_quota");
         if status == 429 && !quota {
@@ -286,6 +297,36 @@ mod tests {
         let key = ApiKey::new("sk-secret-123");
         assert_eq!(format!("{key:?} {key}"), "ApiKey([REDACTED]) [REDACTED]");
         assert_eq!(key.redact("bad key sk-secret-123!"), "bad key [REDACTED]!");
+    }
+
+    #[test]
+    fn every_error_built_from_a_body_is_redacted() {
+        let key = ApiKey::new("sk-secret-0123456789");
+        let ctx = ErrorContext {
+            provider: "p",
+            key: Some(&key),
+        };
+        let h = HeaderMap::new();
+        // The key straddles the excerpt cut: redaction must happen before cutting.
+        let padded = format!(
+            "{}sk-secret-0123456789",
+            "x".repeat(ClientError::EXCERPT_CHARS - 5)
+        );
+        // The key in type and code, and JSON-escaped in the message.
+        let escaped = br#"{"error":{"message":"bad sk-secret-0123456789","type":"sk-secret-0123456789","code":"sk-secret-0123456789"}}"#;
+        let errors = [
+            ctx.malformed(200, "no choices in sk-secret-0123456789", padded.as_bytes()),
+            ctx.status_error(500, &h, padded.as_bytes()),
+            ctx.status_error(400, &h, escaped),
+            ctx.parse_body::<Vec<u8>>(200, br#""sk-secret-0123456789""#)
+                .unwrap_err(),
+        ];
+        for err in errors {
+            let shown = format!("{err} {err:?}");
+            assert!(!shown.contains("sk-se"), "{shown}");
+            // "[REDA…" when the excerpt cut falls inside the marker.
+            assert!(shown.contains("[REDA"), "{shown}");
+        }
     }
 
     #[test]

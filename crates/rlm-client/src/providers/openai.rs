@@ -197,12 +197,7 @@ impl LlmClient for OpenAiCompatible {
         }
         let parsed: ChatResponse = ctx.parse_body(status, &body)?;
         let Some(choice) = parsed.choices.into_iter().next() else {
-            return Err(ClientError::MalformedResponse {
-                provider: PROVIDER.to_string(),
-                status,
-                message: "the response has no choices".to_string(),
-                excerpt: ClientError::excerpt(&String::from_utf8_lossy(&body)),
-            });
+            return Err(ctx.malformed(status, "the response has no choices", &body));
         };
         let requested_model = request.model.unwrap_or_else(|| self.model.clone());
         Ok(Completion {
