@@ -273,12 +273,15 @@ struct WireUsage {
 
 impl WireUsage {
     /// Anthropic's `input_tokens` excludes cache reads and writes; `prompt_tokens` includes them, as
-    /// OpenAI's does.
+    /// OpenAI's does. The counts come from the wire, so the sum saturates instead of overflowing.
     fn into_usage(self) -> Usage {
         let cached = self.cache_read_input_tokens.unwrap_or(0);
         let created = self.cache_creation_input_tokens.unwrap_or(0);
         Usage {
-            prompt_tokens: self.input_tokens + cached + created,
+            prompt_tokens: self
+                .input_tokens
+                .saturating_add(cached)
+                .saturating_add(created),
             completion_tokens: self.output_tokens,
             cached_tokens: cached,
             reasoning_tokens: 0,
@@ -308,6 +311,24 @@ mod tests {
                 "messages": [{"role":"user","content":"hi"},{"role":"assistant","content":"hello"}],
                 "stop_sequences": ["END"]
             })
+        );
+    }
+
+    #[test]
+    fn huge_wire_token_counts_saturate() {
+        let usage: WireUsage = serde_json::from_value(serde_json::json!({
+            "input_tokens": u64::MAX, "output_tokens": 1,
+            "cache_read_input_tokens": 5, "cache_creation_input_tokens": u64::MAX
+        }))
+        .unwrap();
+        let usage = usage.into_usage();
+        assert_eq!(
+            (
+                usage.prompt_tokens,
+                usage.completion_tokens,
+                usage.cached_tokens
+            ),
+            (u64::MAX, 1, 5)
         );
     }
 
