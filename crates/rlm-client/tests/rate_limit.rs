@@ -96,3 +96,27 @@ async fn zero_quota_is_a_configuration_error() {
     let err = Resilient::new(Arc::new(sim), policy).unwrap_err();
     assert!(err.to_string().contains("requests_per_minute"), "{err}");
 }
+
+#[tokio::test]
+async fn max_tokens_counts_toward_the_token_budget() {
+    let (client, sim) = limited(RateLimits {
+        requests_per_minute: None,
+        tokens_per_minute: Some(1000),
+    });
+    let request = CompletionRequest::prompt("short");
+    let input = estimate_tokens(&request);
+    // Input alone fits; input plus max_tokens exceeds the whole minute's budget.
+    client.complete(request.clone()).await.unwrap();
+    let err = client
+        .complete(request.with_max_tokens(1000))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err,
+        ClientError::RequestTooLarge {
+            needed: input + 1000,
+            limit: 1000
+        }
+    );
+    assert_eq!(sim.calls(), 1);
+}

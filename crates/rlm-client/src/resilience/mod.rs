@@ -16,7 +16,7 @@ use tracing::{Instrument, field};
 pub use rate_limit::RateLimits;
 pub use retry::RetryPolicy;
 
-use crate::{ClientError, Completion, CompletionRequest, LlmClient, UsageMeter, estimate_tokens};
+use crate::{ClientError, Completion, CompletionRequest, LlmClient, UsageMeter};
 use rate_limit::RateLimiter;
 use retry::Decision;
 
@@ -118,7 +118,7 @@ impl Resilient {
         model: &str,
         retries: &mut u32,
     ) -> Result<Completion, ClientError> {
-        let tokens = estimate_tokens(request);
+        let tokens = rate_limit::budgeted_tokens(request);
         let mut schedule = self.policy.retry.schedule();
         loop {
             self.limiter.acquire(tokens).await?;

@@ -8,15 +8,24 @@ use std::time::Duration;
 
 use governor::{DefaultDirectRateLimiter, Jitter, Quota};
 
-use crate::ClientError;
+use crate::{ClientError, CompletionRequest, estimate_tokens};
 
 /// Client-side budgets; `None` means unlimited. Both default to unlimited.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RateLimits {
     /// Requests started per minute (each retry attempt counts).
     pub requests_per_minute: Option<u32>,
-    /// Input tokens per minute, estimated with [`crate::estimate_tokens`].
+    /// Tokens per minute. Each attempt is charged its input estimate ([`crate::estimate_tokens`]) plus
+    /// the request's `max_tokens` when it sets one, because OpenAI's TPM limit counts `max_tokens` too.
+    /// A `max_tokens` the provider fills in by default (builder `default_max_tokens`) is not seen here;
+    /// set it on the request to have it counted.
     pub tokens_per_minute: Option<u32>,
+}
+
+/// The tokens one attempt of `request` is charged against [`RateLimits::tokens_per_minute`]: the
+/// estimated input plus `max_tokens` when set (saturating).
+pub(crate) fn budgeted_tokens(request: &CompletionRequest) -> u32 {
+    estimate_tokens(request).saturating_add(request.max_tokens.unwrap_or(0))
 }
 
 /// Random extra wait added to each throttled waiter, because governor does not queue waiters fairly.
@@ -113,6 +122,22 @@ fn nonzero(value: u32, name: &str) -> Result<NonZeroU32, ClientError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn budget_counts_max_tokens_when_set() {
+        let request = CompletionRequest::prompt("12345678");
+        let input = estimate_tokens(&request);
+        assert_eq!(input, 2 + 4);
+        assert_eq!(budgeted_tokens(&request), input);
+        assert_eq!(
+            budgeted_tokens(&request.clone().with_max_tokens(500)),
+            input + 500
+        );
+        assert_eq!(
+            budgeted_tokens(&request.with_max_tokens(u32::MAX)),
+            u32::MAX
+        );
+    }
 
     #[tokio::test]
     async fn oversized_request_fails_fast_and_zero_is_rejected() {
