@@ -1,4 +1,5 @@
-//! `RlmAnswer`: what a successful completion returns, with its usage summary.
+//! `RlmAnswer`: what a successful completion returns, with its usage summary; `PartialRun`: what a
+//! completion stopped by a limit or a provider failure had done.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -23,6 +24,44 @@ pub struct RlmAnswer {
     pub duration: Duration,
     /// Everything that happened, for logs and debugging.
     pub trajectory: Trajectory,
+}
+
+/// What a completion had done when a limit or a provider failure stopped it: the same facts as
+/// [`RlmAnswer`], with the best partial answer instead of an answer. Carried by [`crate::RlmError`]
+/// (see [`crate::RlmError::partial_run`]).
+///
+/// `trajectory` holds every record written before the stop, child runs included (an iteration cut short
+/// by the stop has no record); `usage` and `cost_usd` count every call that finished, at every depth.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct PartialRun {
+    /// The best partial answer so far (see the crate documentation), if any.
+    pub answer: Option<String>,
+    /// Iterations of the root run that finished (and were recorded) before the stop.
+    pub iterations: usize,
+    /// Tokens and calls per model and per depth, up to the stop.
+    pub usage: UsageSummary,
+    /// Cost in USD, when every model used has a price.
+    pub cost_usd: Option<f64>,
+    /// Wall-clock time from the start of the completion to the stop.
+    pub duration: Duration,
+    /// The trajectory up to the stop.
+    pub trajectory: Trajectory,
+}
+
+impl PartialRun {
+    /// A partial run holding only `answer` (everything else empty), e.g. for tests of error handling.
+    pub fn new(answer: Option<String>) -> Self {
+        Self {
+            answer,
+            ..Self::default()
+        }
+    }
+
+    /// A boxed partial run holding only `answer`; the completion path fills in the rest.
+    pub(crate) fn boxed(answer: Option<String>) -> Box<Self> {
+        Box::new(Self::new(answer))
+    }
 }
 
 /// Usage of a completion, every depth included.

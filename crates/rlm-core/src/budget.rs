@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use async_trait::async_trait;
 use rlm_client::{ClientError, Completion, CompletionRequest, LlmClient, PriceTable, Usage};
 
-use crate::{Limits, RlmError};
+use crate::{Limits, PartialRun, RlmError};
 
 /// The limit that stopped a run from inside a cell (sub-calls refused).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -23,6 +23,7 @@ pub(crate) enum Tripped {
 impl Tripped {
     /// The run error for this limit.
     pub(crate) fn into_error(self, partial: Option<String>) -> RlmError {
+        let partial = PartialRun::boxed(partial);
         match self {
             Self::TokenBudget { budget, used } => RlmError::TokenBudget {
                 budget,

@@ -14,7 +14,7 @@ use crate::history::History;
 use crate::parse::{self, Final};
 use crate::run::RunShared;
 use crate::trajectory::{CellRecord, ChildRunRecord, IterationRecord, TrajectoryRecord};
-use crate::{Context, Event, RlmError};
+use crate::{Context, Event, PartialRun, RlmError};
 
 /// Longest `rlm_query` prompt that is also used as the child's query; longer prompts get
 /// [`CHILD_QUERY`] and stay in the child's `context` only.
@@ -209,7 +209,7 @@ impl<'a> Engine<'a> {
             Err(source) => {
                 return Err(budget.limit_error().unwrap_or(RlmError::Provider {
                     source,
-                    partial: budget.partial(),
+                    partial: PartialRun::boxed(budget.partial()),
                 }));
             }
         };
@@ -351,7 +351,7 @@ impl<'a> Engine<'a> {
                         Err(RlmError::ConsecutiveErrors {
                             count: self.consecutive_errors,
                             last_error,
-                            partial: self.shared.budget.partial(),
+                            partial: PartialRun::boxed(self.shared.budget.partial()),
                         })
                     }
                     _ => Ok(()),

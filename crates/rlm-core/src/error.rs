@@ -1,15 +1,19 @@
-//! `RlmError`: why a run ended without an answer, with the best partial answer found so far.
+//! `RlmError`: why a run ended without an answer, with what the run had done so far ([`PartialRun`]).
 
 use std::time::Duration;
 
 use rlm_client::ClientError;
 use rlm_repl::SandboxError;
 
+use crate::PartialRun;
+
 /// Why a completion ended without an answer.
 ///
-/// Every variant that stops a run which had already started carries `partial`: the best partial answer so
-/// far (see [`RlmError::partial_answer`] and the crate documentation for its definition). Sub-call failures
-/// are never run errors: the model sees them as `Error: ...` strings and decides what to do.
+/// Every variant that stops a run which had already started carries `partial`: a [`PartialRun`] with the
+/// best partial answer so far (see [`RlmError::partial_answer`] and the crate documentation for its
+/// definition), the trajectory, usage, cost, duration and iterations of the work done before the stop
+/// (see [`RlmError::partial_run`]). Sub-call failures are never run errors: the model sees them as
+/// `Error: ...` strings and decides what to do.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum RlmError {
@@ -18,8 +22,8 @@ pub enum RlmError {
     Timeout {
         /// The timeout that passed.
         after: Duration,
-        /// Best partial answer so far.
-        partial: Option<String>,
+        /// What the run did before it stopped, with the best partial answer so far.
+        partial: Box<PartialRun>,
     },
     /// The run used up its token budget (every call at every depth counts).
     #[error(
@@ -30,8 +34,8 @@ pub enum RlmError {
         budget: u64,
         /// Tokens used when the run stopped.
         used: u64,
-        /// Best partial answer so far.
-        partial: Option<String>,
+        /// What the run did before it stopped, with the best partial answer so far.
+        partial: Box<PartialRun>,
     },
     /// The run used up its cost budget.
     #[error(
@@ -42,8 +46,8 @@ pub enum RlmError {
         budget_usd: f64,
         /// USD spent when the run stopped.
         spent_usd: f64,
-        /// Best partial answer so far.
-        partial: Option<String>,
+        /// What the run did before it stopped, with the best partial answer so far.
+        partial: Box<PartialRun>,
     },
     /// Too many consecutive iterations in which every code cell failed.
     #[error(
@@ -54,16 +58,16 @@ pub enum RlmError {
         count: usize,
         /// The last cell error.
         last_error: String,
-        /// Best partial answer so far.
-        partial: Option<String>,
+        /// What the run did before it stopped, with the best partial answer so far.
+        partial: Box<PartialRun>,
     },
     /// The code of the run asked for more sub-calls than `Limits::max_subcalls` allows.
     #[error("the run reached its limit of {limit} sub-calls; raise Limits::max_subcalls")]
     SubcallLimit {
         /// The limit.
         limit: u64,
-        /// Best partial answer so far.
-        partial: Option<String>,
+        /// What the run did before it stopped, with the best partial answer so far.
+        partial: Box<PartialRun>,
     },
     /// A call of the root model failed after every retry.
     #[error("the root model call failed: {source}")]
@@ -71,8 +75,8 @@ pub enum RlmError {
         /// The provider error.
         #[source]
         source: ClientError,
-        /// Best partial answer so far.
-        partial: Option<String>,
+        /// What the run did before it stopped, with the best partial answer so far.
+        partial: Box<PartialRun>,
     },
     /// The sandbox could not be created or stopped working.
     #[error("sandbox failure: {0}")]
@@ -85,13 +89,32 @@ pub enum RlmError {
 impl RlmError {
     /// The best partial answer found before the run stopped, when there is one.
     pub fn partial_answer(&self) -> Option<&str> {
+        self.partial_run()?.answer.as_deref()
+    }
+
+    /// What the run did before it stopped (trajectory, usage, cost, duration, iterations and the best
+    /// partial answer), for the limit and provider variants; `None` for `Sandbox` and `Config`.
+    pub fn partial_run(&self) -> Option<&PartialRun> {
         match self {
             Self::Timeout { partial, .. }
             | Self::TokenBudget { partial, .. }
             | Self::CostBudget { partial, .. }
             | Self::ConsecutiveErrors { partial, .. }
             | Self::SubcallLimit { partial, .. }
-            | Self::Provider { partial, .. } => partial.as_deref(),
+            | Self::Provider { partial, .. } => Some(partial),
+            Self::Sandbox(_) | Self::Config(_) => None,
+        }
+    }
+
+    /// Mutable access to the partial run, to fill it in once the completion has stopped.
+    pub(crate) fn partial_run_mut(&mut self) -> Option<&mut PartialRun> {
+        match self {
+            Self::Timeout { partial, .. }
+            | Self::TokenBudget { partial, .. }
+            | Self::CostBudget { partial, .. }
+            | Self::ConsecutiveErrors { partial, .. }
+            | Self::SubcallLimit { partial, .. }
+            | Self::Provider { partial, .. } => Some(partial),
             Self::Sandbox(_) | Self::Config(_) => None,
         }
     }
@@ -105,10 +128,12 @@ mod tests {
     fn partial_answer_is_exposed_for_limits_only() {
         let e = RlmError::SubcallLimit {
             limit: 3,
-            partial: Some("so far".into()),
+            partial: Box::new(PartialRun::new(Some("so far".into()))),
         };
         assert_eq!(e.partial_answer(), Some("so far"));
+        assert_eq!(e.partial_run().map(|p| p.iterations), Some(0));
         assert!(e.to_string().contains("3 sub-calls"), "{e}");
         assert_eq!(RlmError::Config("bad".into()).partial_answer(), None);
+        assert!(RlmError::Config("bad".into()).partial_run().is_none());
     }
 }

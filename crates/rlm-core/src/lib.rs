@@ -8,7 +8,8 @@
 //! # Principal types
 //! - [`Rlm`] (built with [`Rlm::builder`] → [`RlmBuilder`]): `completion(context, query)` →
 //!   [`RlmAnswer`] (answer, iterations, [`UsageSummary`] per model and per depth, cost, duration,
-//!   [`Trajectory`]) or [`RlmError`] (one variant per limit, each with the best partial answer).
+//!   [`Trajectory`]) or [`RlmError`] (one variant per limit, each with a [`PartialRun`]: the best partial
+//!   answer, and the trajectory, usage, cost, duration and iterations up to the stop).
 //! - [`Session`]: several completions in one sandbox (`context_0`, `context_1`, ... and `context`).
 //! - [`Limits`]: token and cost budgets, wall-clock timeout, consecutive-error and sub-call limits.
 //! - [`Event`]: progress callbacks; [`Trajectory`]: JSON Lines record of a run.
@@ -80,7 +81,7 @@ mod run;
 mod session;
 mod trajectory;
 
-pub use answer::{RlmAnswer, UsageSummary};
+pub use answer::{PartialRun, RlmAnswer, UsageSummary};
 pub use builder::{MAX_DEPTH_LIMIT, RlmBuilder};
 pub use context::Context;
 pub use error::RlmError;

@@ -1,7 +1,7 @@
 //! `Rlm`: a configured recursive language model, and the completion path shared with `Session`.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use rlm_repl::{Sandbox, SandboxConfig};
 use tracing::Instrument;
@@ -11,7 +11,9 @@ use crate::engine::{self, RunSpec};
 use crate::handler::Handler;
 use crate::run::RunShared;
 use crate::trajectory::{LimitsRecord, RunMetadata};
-use crate::{Context, RlmAnswer, RlmBuilder, RlmError, Session, Trajectory, UsageSummary};
+use crate::{
+    Context, PartialRun, RlmAnswer, RlmBuilder, RlmError, Session, Trajectory, UsageSummary,
+};
 
 /// A recursive language model: a root model that answers a query about a context it never reads whole,
 /// by writing JavaScript that runs in a sandbox holding the context and calls sub-models.
@@ -97,6 +99,8 @@ pub(crate) async fn complete(
     let context_kind = context.kind_name();
     let context_chars = context.chars();
     let metadata = context.metadata();
+    // Set once the context is loaded; read after the run (also when it stopped early).
+    let mut context_index = 0;
     let span = tracing::info_span!(
         "rlm_completion",
         context_kind,
@@ -114,7 +118,7 @@ pub(crate) async fn complete(
         let Some(sandbox) = slot.sandbox.as_ref() else {
             return Err(RlmError::Config("sandbox missing".into()));
         };
-        let index = sandbox.load_context(context.into_value()).await?;
+        context_index = sandbox.load_context(context.into_value()).await?;
         let spec = RunSpec {
             depth: 0,
             run_id: 0,
@@ -122,8 +126,7 @@ pub(crate) async fn complete(
             query,
             metadata,
         };
-        let outcome = engine::run(&shared, sandbox, spec).await?;
-        Ok((index, outcome))
+        engine::run(&shared, sandbox, spec).await
     }
     .instrument(span);
     let result = if let Some(after) = settings.limits.timeout {
@@ -134,17 +137,82 @@ pub(crate) async fn complete(
             slot.sandbox = None;
             Err(RlmError::Timeout {
                 after,
-                partial: shared.budget.partial(),
+                partial: PartialRun::boxed(shared.budget.partial()),
             })
         }
     } else {
         work.await
     };
     slot.handler.bind(None);
-    let (context_index, outcome) = result?;
-    let usage = UsageSummary::from_depths(shared.usage_per_depth());
-    let cost_usd = usage.cost_usd(&settings.prices);
-    let metadata = RunMetadata {
+    let metadata = run_metadata(settings, context_kind, context_chars, context_index);
+    let done = Done::collect(&shared, settings, metadata, started);
+    match result {
+        Ok(outcome) => Ok(RlmAnswer {
+            answer: outcome.answer,
+            iterations: outcome.iterations,
+            usage: done.usage,
+            cost_usd: done.cost_usd,
+            duration: done.duration,
+            trajectory: done.trajectory,
+        }),
+        Err(mut error) => {
+            if let Some(partial) = error.partial_run_mut() {
+                partial.iterations = done.root_iterations();
+                partial.usage = done.usage;
+                partial.cost_usd = done.cost_usd;
+                partial.duration = done.duration;
+                partial.trajectory = done.trajectory;
+            }
+            Err(error)
+        }
+    }
+}
+
+/// What a completion leaves, whether it answered or stopped: usage, cost, duration, trajectory.
+struct Done {
+    usage: UsageSummary,
+    cost_usd: Option<f64>,
+    duration: Duration,
+    trajectory: Trajectory,
+}
+
+impl Done {
+    fn collect(
+        shared: &RunShared,
+        settings: &Settings,
+        metadata: RunMetadata,
+        started: Instant,
+    ) -> Self {
+        let usage = UsageSummary::from_depths(shared.usage_per_depth());
+        let cost_usd = usage.cost_usd(&settings.prices);
+        Self {
+            usage,
+            cost_usd,
+            duration: started.elapsed(),
+            trajectory: Trajectory {
+                metadata,
+                records: shared.records(),
+            },
+        }
+    }
+
+    /// Iterations of the top-level run (id 0) that were recorded, the final-answer request excluded.
+    fn root_iterations(&self) -> usize {
+        self.trajectory
+            .iterations()
+            .filter(|it| it.run_id == 0 && !it.final_request)
+            .count()
+    }
+}
+
+/// Line 1 of the trajectory: the configuration and the context's shape, never the context or a key.
+fn run_metadata(
+    settings: &Settings,
+    context_kind: &str,
+    context_chars: usize,
+    context_index: usize,
+) -> RunMetadata {
+    RunMetadata {
         rlm_version: env!("CARGO_PKG_VERSION").to_owned(),
         root_model: settings.root.model().to_owned(),
         sub_model: settings.sub.model().to_owned(),
@@ -164,16 +232,5 @@ pub(crate) async fn complete(
         context_kind: context_kind.to_owned(),
         context_chars,
         context_index,
-    };
-    Ok(RlmAnswer {
-        answer: outcome.answer,
-        iterations: outcome.iterations,
-        usage,
-        cost_usd,
-        duration: started.elapsed(),
-        trajectory: Trajectory {
-            metadata,
-            records: shared.records(),
-        },
-    })
+    }
 }

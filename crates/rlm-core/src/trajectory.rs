@@ -13,7 +13,7 @@ use rlm_client::{Message, Usage};
 use serde::{Deserialize, Serialize};
 
 /// Everything about a run except its context: line 1 of the JSON Lines file.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RunMetadata {
     /// Version of rlm-core that wrote the file.
     pub rlm_version: String,
@@ -38,7 +38,7 @@ pub struct RunMetadata {
 }
 
 /// The limits of a run, in plain numbers.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LimitsRecord {
     /// Token budget.
     pub token_budget: Option<u64>,
@@ -170,7 +170,7 @@ pub enum TrajectoryError {
 /// assert_eq!(back, answer.trajectory);
 /// # Ok(()) }
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Trajectory {
     /// Line 1.
     pub metadata: RunMetadata,

@@ -42,6 +42,22 @@ async fn token_budget_stops_the_run() {
     }
     assert_eq!(root.calls(), 2, "no call starts once the budget is used up");
     assert_eq!(err.partial_answer(), Some("step 1"));
+    // The stopped run keeps what it did: both iterations, their usage, and a trajectory that round-trips.
+    let partial = err
+        .partial_run()
+        .expect("a limit error carries the partial run");
+    assert_eq!(partial.answer.as_deref(), Some("step 1"));
+    assert_eq!(partial.iterations, 2);
+    assert_eq!(partial.trajectory.iterations().count(), 2);
+    assert_eq!(partial.trajectory.metadata.root_model, "root");
+    assert_eq!(partial.trajectory.metadata.limits.token_budget, Some(1_500));
+    assert_eq!(partial.usage.total.usage.total_tokens(), 2_000);
+    assert_eq!(partial.usage.total.calls, 2);
+    assert!(partial.duration > Duration::ZERO);
+    let mut buffer = Vec::new();
+    partial.trajectory.write_jsonl(&mut buffer).unwrap();
+    let back = rlm_core::Trajectory::read_jsonl(buffer.as_slice()).unwrap();
+    assert_eq!(&back, &partial.trajectory);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -93,7 +109,7 @@ async fn cost_budget_stops_the_run() {
         } => {
             assert!((budget_usd - 2.5).abs() < 1e-9);
             assert!((spent_usd - 3.0).abs() < 1e-9, "{spent_usd}");
-            assert_eq!(partial.as_deref(), Some("step 2"));
+            assert_eq!(partial.answer.as_deref(), Some("step 2"));
         }
         other => panic!("expected CostBudget, got {other:?}"),
     }
@@ -141,6 +157,16 @@ async fn timeout_stops_the_run_with_the_partial_answer() {
     let err = rlm.completion("c", "q").await.unwrap_err();
     assert!(matches!(err, RlmError::Timeout { .. }), "{err:?}");
     assert_eq!(err.partial_answer(), Some("half done: 21"));
+    // The timed-out run keeps its first iteration (the second was cut short while waiting for the model).
+    let partial = err
+        .partial_run()
+        .expect("a timeout carries the partial run");
+    assert_eq!(partial.iterations, 1);
+    let first = partial.trajectory.iterations().next().expect("one record");
+    assert_eq!(first.cells[0].stdout.trim(), "half done: 21");
+    assert_eq!(partial.usage.per_depth[0].total().calls, 1);
+    assert!(partial.usage.total.usage.total_tokens() > 0);
+    assert!(partial.duration >= Duration::from_millis(500));
     // Generous bound: the run must not wait for the 60 s reply.
     assert!(
         started.elapsed() < Duration::from_secs(30),
@@ -278,7 +304,7 @@ async fn root_provider_failure_is_an_error_with_the_cause() {
     match rlm.completion("c", "q").await.unwrap_err() {
         RlmError::Provider { source, partial } => {
             assert!(matches!(source, ClientError::Http { status: 401, .. }));
-            assert_eq!(partial, None);
+            assert_eq!(partial.answer, None);
         }
         other => panic!("expected Provider, got {other:?}"),
     }
