@@ -18,6 +18,11 @@ use crate::{QueryOptions, SubcallKind, SubcallRecord};
 /// Default `max_concurrent` of `llm_batch`.
 const DEFAULT_MAX_CONCURRENT: usize = 10;
 
+/// Most prompts one `llm_batch` call takes; longer arrays get a `RangeError`. The array's
+/// `length` is read as a plain JavaScript number and checked against this before anything
+/// is allocated, because user code controls it (`a.length = 2**32 - 1`).
+pub const MAX_BATCH_ITEMS: usize = 100_000;
+
 /// Creates the reserved functions, as `(name, value)` pairs to define on the global object.
 pub(crate) fn reserved_functions<'js>(
     ctx: &Ctx<'js>,
@@ -262,8 +267,9 @@ fn batch_prompts<'js>(
             ),
         ));
     };
-    let mut prompts = Vec::with_capacity(array.len());
-    for i in 0..array.len() {
+    let length = batch_length(ctx, &usage, array)?;
+    let mut prompts = Vec::new();
+    for i in 0..length {
         let item: Value = array.get(i)?;
         if !item.is_string() {
             return Err(Exception::throw_type(
@@ -277,6 +283,28 @@ fn batch_prompts<'js>(
         prompts.push(format::display(ctx, &item));
     }
     Ok(prompts)
+}
+
+/// The array's `length`, read as a JavaScript value (never trusted to be an int: a proxy or
+/// a huge sparse array can report anything) and bounded by [`MAX_BATCH_ITEMS`].
+fn batch_length<'js>(ctx: &Ctx<'js>, usage: &str, array: &Array<'js>) -> rquickjs::Result<usize> {
+    let length: Value = array.as_object().get("length")?;
+    let n = length.as_number().unwrap_or(f64::NAN);
+    if !(n >= 0.0 && n.fract() == 0.0) {
+        return Err(Exception::throw_type(
+            ctx,
+            &format!("{usage}: prompts.length must be a non-negative integer"),
+        ));
+    }
+    if n > MAX_BATCH_ITEMS as f64 {
+        return Err(Exception::throw_range(
+            ctx,
+            &format!(
+                "{usage}: at most {MAX_BATCH_ITEMS} prompts per call, got {n}; split the work into several calls"
+            ),
+        ));
+    }
+    Ok(n as usize)
 }
 
 fn batch_limit<'js>(

@@ -50,6 +50,7 @@ mod worker;
 pub use config::{SandboxConfig, SandboxLimits};
 pub use context::ContextValue;
 pub use error::SandboxError;
+pub use globals::MAX_BATCH_ITEMS;
 pub use handler::{QueryOptions, SubcallHandler, SubcallKind};
 pub use result::{CellResult, SubcallRecord};
 pub use sandbox::Sandbox;

@@ -69,3 +69,40 @@ async fn tampered_builtins_do_not_break_the_bridge() {
     assert_eq!(cell.stdout, "Llm:a Llm:b\n");
     assert_eq!(cell.value.as_deref(), Some("[\"Llm:c\"]"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_array_lengths_are_refused_without_allocating() {
+    let (sb, fake) = sandbox();
+    for exponent in ["2**31 - 1", "2**32 - 1"] {
+        let code = format!("const a = []; a.length = {exponent}; llm_batch(a)");
+        let error = run(&sb, &code).await.error.unwrap_or_default();
+        assert!(
+            error.starts_with(&format!(
+                "RangeError: llm_batch(prompts, max_concurrent?): at most {} prompts per call",
+                rlm_repl::MAX_BATCH_ITEMS
+            )),
+            "{exponent}: {error}"
+        );
+    }
+    let error = run(
+        &sb,
+        "llm_batch(new Proxy([], { get: (t, k) => k === 'length' ? 'many' : t[k] }))",
+    )
+    .await
+    .error
+    .unwrap_or_default();
+    assert!(
+        error.starts_with(
+            "TypeError: llm_batch(prompts, max_concurrent?): prompts must be an array"
+        ),
+        "{error}"
+    );
+    assert!(fake.calls.lock().unwrap().is_empty());
+    assert_eq!(
+        run(&sb, "llm_batch(['a', 'b']).length")
+            .await
+            .value
+            .as_deref(),
+        Some("2")
+    );
+}
