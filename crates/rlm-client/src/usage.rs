@@ -14,11 +14,11 @@ use crate::Usage;
 pub struct ModelUsage {
     /// Calls made (successful or not; retries of one call count once).
     pub calls: u64,
-    /// Calls that ended in an error after every retry.
+    /// Calls that ended in an error after every retry, or were dropped (cancelled) before finishing.
     pub failures: u64,
     /// Extra attempts made by the retry layer.
     pub retries: u64,
-    /// Tokens of the successful calls.
+    /// Tokens of the successful calls (unknown, so not counted, for failed and dropped ones).
     pub usage: Usage,
     /// Wall time spent in calls, retries and waits included.
     pub elapsed: Duration,

@@ -166,3 +166,32 @@ async fn meter_reports_tokens_and_cost_per_model() {
         .with("big", Price::new(0.0, 1_000_000.0));
     assert_eq!(report.cost_usd(&prices), Some(5.0 + 2.0));
 }
+
+#[tokio::test]
+async fn a_call_dropped_mid_flight_is_metered_as_a_failure() {
+    // Real time (lower bounds only): the meter times calls with std's clock.
+    let sim = Simulated::new("sim", |_: &CompletionRequest| "ok".to_string())
+        .with_latency(Latency::Fixed(Duration::from_secs(30)));
+    let meter = UsageMeter::new();
+    let client = Resilient::new(Arc::new(sim.clone()), ResiliencePolicy::default())
+        .unwrap()
+        .with_meter(meter.clone());
+    let dropped = tokio::time::timeout(
+        Duration::from_millis(50),
+        client.complete(CompletionRequest::prompt("x")),
+    )
+    .await;
+    assert!(dropped.is_err(), "the call should still be in flight");
+    assert_eq!(sim.calls(), 1);
+    let sim_usage = meter.snapshot().per_model["sim"];
+    assert_eq!(
+        (sim_usage.calls, sim_usage.failures, sim_usage.retries),
+        (1, 1, 0)
+    );
+    assert_eq!(sim_usage.usage, rlm_client::Usage::default());
+    assert!(
+        sim_usage.elapsed >= Duration::from_millis(40),
+        "{:?}",
+        sim_usage.elapsed
+    );
+}

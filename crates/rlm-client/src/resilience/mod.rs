@@ -1,8 +1,10 @@
 //! `Resilient`: the one retry layer of rlm, wrapped around any [`LlmClient`]. Per call: optional overall
 //! deadline around everything; per attempt: rate limit, per-attempt timeout, the inner call, then a retry
-//! decision (see [`RetryPolicy`]). Every call is recorded into a [`UsageMeter`] and traced.
+//! decision (see [`RetryPolicy`]). Every call is recorded into a [`UsageMeter`] (a call dropped before it
+//! finishes counts as a failure) and traced.
 
 mod rate_limit;
+mod record;
 mod retry;
 mod timeout;
 
@@ -18,6 +20,7 @@ pub use retry::RetryPolicy;
 
 use crate::{ClientError, Completion, CompletionRequest, LlmClient, UsageMeter};
 use rate_limit::RateLimiter;
+use record::CallRecord;
 use retry::Decision;
 
 /// Everything [`Resilient`] enforces. The default: 2 retries (0.5 s → 8 s jittered), 300 s per attempt,
@@ -182,22 +185,14 @@ impl LlmClient for Resilient {
             .model
             .clone()
             .unwrap_or_else(|| self.inner.model().to_string());
-        let started = Instant::now();
-        let mut retries = 0;
+        // Records the call even if this future is dropped before it finishes.
+        let mut record = CallRecord::start(&self.meter, model);
         let outcome = timeout::with_deadline(
             self.policy.deadline,
-            self.attempts(&request, &model, &mut retries),
+            self.attempts(&request, &record.model, &mut record.retries),
         )
         .await;
-        let elapsed = started.elapsed();
-        match &outcome {
-            Ok(c) => self
-                .meter
-                .record_success(&model, c.usage, elapsed, u64::from(retries)),
-            Err(_) => self
-                .meter
-                .record_failure(&model, elapsed, u64::from(retries)),
-        }
+        record.finish(&outcome);
         outcome
     }
 
