@@ -164,6 +164,8 @@ impl From<RlmError> for CliError {
 mod tests {
     use std::time::Duration;
 
+    use rlm::core::PartialRun;
+
     use super::*;
 
     #[test]
@@ -191,7 +193,7 @@ mod tests {
     fn rlm_errors_map_to_classes_and_keep_partial() {
         let limit: CliError = RlmError::Timeout {
             after: Duration::from_secs(3),
-            partial: Some("half".into()),
+            partial: Box::new(PartialRun::new(Some("half".into()))),
         }
         .into();
         assert_eq!(
@@ -202,7 +204,7 @@ mod tests {
             source: ClientError::Connection {
                 message: "refused".into(),
             },
-            partial: None,
+            partial: Box::default(),
         }
         .into();
         assert_eq!(provider.class, ExitClass::Provider);
