@@ -58,7 +58,7 @@ pub(crate) struct ProviderArgs {
     #[arg(long)]
     pub(crate) base_url: Option<String>,
     /// Read the API key from this environment variable (default OPENAI_API_KEY or ANTHROPIC_API_KEY).
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", value_parser = parse_env_name)]
     pub(crate) api_key_env: Option<String>,
 }
 
@@ -68,8 +68,8 @@ pub(crate) struct RunArgs {
     /// Context file (text, or JSON when the whole file is a JSON array or object); `-` reads stdin.
     #[arg(long, value_name = "FILE|-")]
     pub(crate) context: String,
-    /// The question to answer about the context.
-    #[arg(long, value_name = "TEXT")]
+    /// The question to answer about the context (not empty).
+    #[arg(long, value_name = "TEXT", value_parser = parse_query)]
     pub(crate) query: String,
     #[command(flatten)]
     pub(crate) provider: ProviderArgs,
@@ -251,6 +251,28 @@ pub(crate) fn parse_size(text: &str) -> Result<u64, String> {
     Ok(bytes)
 }
 
+/// Accepts a query with at least one non-blank character.
+fn parse_query(text: &str) -> Result<String, String> {
+    if text.trim().is_empty() {
+        Err("the query is empty; write the question to answer about the context".to_owned())
+    } else {
+        Ok(text.to_owned())
+    }
+}
+
+/// Accepts an environment variable name: not empty, no `=`, no NUL, no whitespace.
+fn parse_env_name(text: &str) -> Result<String, String> {
+    if text.is_empty() {
+        Err("the variable name is empty; write the name of the variable holding the key, e.g. OPENROUTER_API_KEY".to_owned())
+    } else if text.contains(['=', '\0']) || text.chars().any(char::is_whitespace) {
+        Err(format!(
+            "{text:?} is not an environment variable name (no '=', spaces or NUL); write e.g. OPENROUTER_API_KEY"
+        ))
+    } else {
+        Ok(text.to_owned())
+    }
+}
+
 /// Parses a price in USD per million tokens (zero allowed, negative refused).
 fn parse_price(text: &str) -> Result<f64, String> {
     match text.trim().parse::<f64>() {
@@ -325,6 +347,30 @@ mod tests {
             "0.4",
         ]));
         assert!(with.is_ok(), "{with:?}");
+    }
+
+    #[test]
+    fn empty_query_and_key_variable_are_refused() {
+        let run = |extra: &[&str]| {
+            let base = ["rlm", "run", "--context", "f", "--model", "m"];
+            Cli::try_parse_from(base.iter().chain(extra))
+        };
+        for query in ["", "   "] {
+            let error = run(&["--query", query]).unwrap_err().to_string();
+            assert!(error.contains("the query is empty"), "{error}");
+        }
+        let error = run(&["--query", "q", "--api-key-env", ""])
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("the variable name is empty"), "{error}");
+        let error = run(&["--query", "q", "--api-key-env", "A=B"])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("not an environment variable name"),
+            "{error}"
+        );
+        assert!(run(&["--query", "q", "--api-key-env", "MY_KEY"]).is_ok());
     }
 
     #[test]

@@ -113,6 +113,23 @@ fn bad_flag_values_are_usage_errors() {
 }
 
 #[test]
+fn empty_query_and_key_variable_are_usage_errors() {
+    let (code, line, _) = fails(&["run", "--context", "x", "--model", "m", "--query", ""]);
+    assert_eq!(code, Some(2), "{line}");
+    assert!(
+        line.contains("--query") && line.contains("the query is empty"),
+        "{line}"
+    );
+    let (code, line, _) = fails(&run_args("x", "m", &["--api-key-env", ""]));
+    assert_eq!(code, Some(2), "{line}");
+    assert!(
+        line.contains("--api-key-env") && line.contains("the variable name is empty"),
+        "{line}"
+    );
+    assert!(!line.contains(" is not set"), "{line}");
+}
+
+#[test]
 fn dead_server_is_a_provider_error_quickly_and_keeps_the_key_secret() {
     let context = context_file("dead", b"some context");
     let secret = "sk-test-DO-NOT-PRINT-0123456789";
