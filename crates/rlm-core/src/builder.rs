@@ -129,6 +129,11 @@ impl RlmBuilder {
     }
 
     /// The sub model answering `llm_query` / `llm_batch` and running child RLMs (default: the root client).
+    ///
+    /// Rate limits (`ResiliencePolicy::rate_limits`) are enforced per client: when `client` is the root's
+    /// own `Arc` (or no sub client is set), root and sub calls share one limiter. Two distinct client
+    /// objects get one limiter each, even if they name the same model and provider account; to share a
+    /// quota between them, pass the same `Arc` or split the quota between the two.
     #[allow(clippy::should_implement_trait)]
     pub fn sub(mut self, client: Arc<dyn LlmClient>) -> Self {
         self.sub = Some(client);
@@ -204,7 +209,9 @@ impl RlmBuilder {
         let root = self.root.ok_or_else(|| {
             RlmError::Config("no root client: call RlmBuilder::root(client)".into())
         })?;
-        let same_client = self.sub.is_none();
+        // Without a sub client, or with the root's own `Arc`, root and sub calls share one resilient
+        // layer and so one rate limiter.
+        let same_client = self.sub.as_ref().is_none_or(|sub| Arc::ptr_eq(sub, &root));
         let sub = self.sub.unwrap_or_else(|| Arc::clone(&root));
         if self.max_iterations == 0 {
             return Err(RlmError::Config("max_iterations must be at least 1".into()));

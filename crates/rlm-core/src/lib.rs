@@ -29,8 +29,9 @@
 //! `UsageMeter` per depth: depth 0 holds the root model's own calls; a sub-call made by code at depth `d`
 //! is recorded at `d + 1`, as are the root calls of a child run at depth `d + 1`. The resilient layer
 //! of each client is built once per [`Rlm`] and cloned per depth, and clones share its rate limiter, so
-//! rate limits hold across depths and concurrent completions (without a sub client, root and sub calls
-//! share one limiter). Sub-model calls (and
+//! rate limits hold across depths and concurrent completions (without a sub client, or with the root's
+//! own `Arc` as the sub client, root and sub calls share one limiter; two distinct client objects get
+//! one limiter each, even for the same model). Sub-model calls (and
 //! child runs' model calls) also go through `rlm_client::ConcurrencyLimit`, sharing one semaphore of
 //! `max_concurrent` permits across every depth and every completion of the [`Rlm`]. A child run never
 //! holds a permit while it runs, only its own model calls do, so `rlm_batch` of more children than

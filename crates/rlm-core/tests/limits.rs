@@ -407,3 +407,46 @@ async fn timeout_interrupts_a_busy_cell() {
         started.elapsed()
     );
 }
+
+/// Root and sub given as the same `Arc` share one rate limiter: 4 calls (root, 2 sub-calls, root) under
+/// 60 requests per minute (one per second, burst 1) take at least 3 s. With one limiter per role they
+/// would take about 1 s (2 calls each). Lower bound only: a loaded machine makes it slower, never faster.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn same_client_as_root_and_sub_shares_one_rate_limiter() {
+    let code = repl("var a = llm_query('one'); var b = llm_query('two'); print(a + b)");
+    let client: Arc<dyn rlm_client::LlmClient> = Arc::new(Scripted::new("m", move |request, _| {
+        if crate::support::is_root_turn(request) {
+            Ok(
+                if crate::support::last_user(request).contains("Code block") {
+                    "FINAL(done)".to_owned()
+                } else {
+                    code.clone()
+                },
+            )
+        } else {
+            Ok("sub".to_owned())
+        }
+    }));
+    let policy = ResiliencePolicy {
+        rate_limits: rlm_client::RateLimits {
+            requests_per_minute: Some(60),
+            tokens_per_minute: None,
+        },
+        ..ResiliencePolicy::default()
+    };
+    let rlm = Rlm::builder()
+        .root(Arc::clone(&client))
+        .sub(Arc::clone(&client))
+        .resilience(policy)
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let answer = rlm.completion("c", "q").await.unwrap();
+    assert_eq!(answer.answer, "done");
+    assert_eq!(answer.usage.total.calls, 4);
+    assert!(
+        started.elapsed() >= Duration::from_millis(2_500),
+        "4 calls at 1 per second through one limiter take >= 3 s, took {:?}",
+        started.elapsed()
+    );
+}
