@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use crate::SandboxError;
+
 /// Resource limits of one sandbox. Every limit gives the model a clear message and leaves
 /// the sandbox usable.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +35,36 @@ impl Default for SandboxLimits {
         }
     }
 }
+
+impl SandboxLimits {
+    /// Checks that every limit is usable: zero durations, a zero output cap, a zero stack
+    /// (which QuickJS reads as "unlimited", letting deep recursion crash the thread), a zero
+    /// memory limit or a zero concurrency cap are refused. Very large durations are fine
+    /// (`Duration::MAX` means no limit).
+    pub fn validate(&self) -> Result<(), SandboxError> {
+        let problem = if self.cpu_time_per_cell.is_zero() {
+            "cpu_time_per_cell must be more than zero"
+        } else if self.host_call_timeout.is_zero() {
+            "host_call_timeout must be more than zero"
+        } else if self.output_cap_chars == 0 {
+            "output_cap_chars must be at least 1"
+        } else if self.stack_size < MIN_STACK_SIZE {
+            "stack_size must be at least 64 KiB"
+        } else if self.memory_limit.is_some_and(|m| m < MIN_MEMORY_LIMIT) {
+            "memory_limit must be at least 1 MiB"
+        } else if self.max_concurrent_cap == 0 {
+            "max_concurrent_cap must be at least 1"
+        } else {
+            return Ok(());
+        };
+        Err(SandboxError::InvalidLimits(problem.to_owned()))
+    }
+}
+
+/// Smallest accepted [`SandboxLimits::stack_size`].
+const MIN_STACK_SIZE: usize = 64 * 1024;
+/// Smallest accepted [`SandboxLimits::memory_limit`].
+const MIN_MEMORY_LIMIT: usize = 1024 * 1024;
 
 /// Settings of a [`Sandbox`](crate::Sandbox).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -9,6 +9,10 @@ pub enum SandboxError {
     /// QuickJS could not create its runtime or context.
     #[error("could not create the JavaScript runtime: {0}")]
     Init(String),
+    /// A limit in the [`SandboxConfig`](crate::SandboxConfig) is unusable (for example a zero
+    /// CPU time or output cap).
+    #[error("invalid sandbox limits: {0}")]
+    InvalidLimits(String),
     /// The sandbox thread has stopped (it panicked or was shut down); create a new sandbox.
     #[error("the sandbox has stopped; create a new one")]
     Closed,

@@ -118,7 +118,7 @@ impl Host {
         });
         let elapsed = started.elapsed();
         if let Some(deadline) = self.deadline.get() {
-            self.deadline.set(Some(deadline + elapsed));
+            self.deadline.set(deadline.checked_add(elapsed));
         }
         (result, elapsed)
     }

@@ -29,11 +29,14 @@ impl std::fmt::Debug for Sandbox {
 
 impl Sandbox {
     /// Starts a sandbox. Call it inside a tokio runtime: host calls run the handler's
-    /// futures on that runtime (`Handle::current()`).
+    /// futures on that runtime (`Handle::current()`). Unusable limits (see
+    /// [`SandboxLimits::validate`](crate::SandboxLimits::validate)) give
+    /// [`SandboxError::InvalidLimits`].
     pub fn new(
         config: SandboxConfig,
         handler: Arc<dyn SubcallHandler>,
     ) -> Result<Self, SandboxError> {
+        config.limits.validate()?;
         let handle = Handle::try_current().map_err(|_| {
             SandboxError::Init("Sandbox::new must be called inside a tokio runtime".to_owned())
         })?;

@@ -213,8 +213,9 @@ impl Worker {
         let host = self.host.clone();
         *host.cell.borrow_mut() = host.new_cell();
         host.timed_out.set(false);
+        // A limit too large to add to `now` means no deadline.
         host.deadline
-            .set(Some(started + host.limits.cpu_time_per_cell));
+            .set(started.checked_add(host.limits.cpu_time_per_cell));
         let code = rewrite_declarations(code);
         let (value, error) = self.context.with(|ctx| self.eval(&ctx, code));
         host.deadline.set(None);

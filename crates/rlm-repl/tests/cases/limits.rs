@@ -166,3 +166,45 @@ async fn deep_nesting_and_catastrophic_regexes_do_not_crash() {
     run(&sb, "deep = null").await;
     assert_eq!(run(&sb, "'ok'").await.value.as_deref(), Some("'ok'"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn duration_max_limits_mean_no_limit() {
+    let (sb, fake) = sandbox_with(limits(|l| {
+        l.cpu_time_per_cell = Duration::MAX;
+        l.host_call_timeout = Duration::MAX;
+    }));
+    let cell = run(
+        &sb,
+        "let s = 0; for (let i = 0; i < 1000; i++) s += i; [s, llm_query('a')]",
+    )
+    .await;
+    assert_eq!(cell.error, None);
+    assert_eq!(cell.value.as_deref(), Some("[499500,\"Llm:a\"]"));
+    assert_eq!(fake.calls.lock().unwrap().len(), 1);
+    assert_eq!(run(&sb, "s + 1").await.value.as_deref(), Some("499501"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unusable_limits_are_refused() {
+    type Set = fn(&mut SandboxLimits);
+    let cases: [(&str, Set); 6] = [
+        ("cpu_time_per_cell", |l| {
+            l.cpu_time_per_cell = Duration::ZERO;
+        }),
+        ("host_call_timeout", |l| {
+            l.host_call_timeout = Duration::ZERO;
+        }),
+        ("output_cap_chars", |l| l.output_cap_chars = 0),
+        ("stack_size", |l| l.stack_size = 0),
+        ("memory_limit", |l| l.memory_limit = Some(0)),
+        ("max_concurrent_cap", |l| l.max_concurrent_cap = 0),
+    ];
+    for (field, set) in cases {
+        let error = Sandbox::new(limits(set), Fake::with_latency(Duration::ZERO)).unwrap_err();
+        assert!(
+            matches!(&error, rlm_repl::SandboxError::InvalidLimits(m) if m.starts_with(field)),
+            "{field}: {error}"
+        );
+    }
+    assert!(Sandbox::new(SandboxConfig::default(), Fake::with_latency(Duration::ZERO)).is_ok());
+}
