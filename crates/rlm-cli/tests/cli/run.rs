@@ -61,7 +61,18 @@ fn run_answers_over_a_haystack_file() {
         "{stderr}"
     );
     assert!(stderr.contains("cost: $"), "{stderr}");
-    assert!(stderr.contains("iteration 1/30"), "{stderr}");
+    // Progress lines (stderr is not a terminal): iterations, then the batch's sub-calls done/total.
+    assert!(stderr.contains("[rlm] iteration 1/30"), "{stderr}");
+    assert!(
+        stderr.contains("[rlm] depth 0: batch of 8 sub-calls started"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.lines().any(|l| l.starts_with("[rlm] iteration ")
+            && l.contains(" done: ")
+            && l.contains("8/8 sub-calls (0 failed)")),
+        "{stderr}"
+    );
     let first = std::fs::read_to_string(&trajectory).unwrap();
     assert!(first.starts_with("{\"type\":\"run\""), "{first:.200}");
     std::fs::remove_dir_all(dir).unwrap();
