@@ -91,24 +91,34 @@ async fn batch_runs_in_parallel_through_the_wrapper() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn dropping_the_batch_cancels_and_starts_nothing_more() {
-    let sim = echo().with_latency(Latency::Fixed(Duration::from_millis(10)));
+async fn dropping_the_batch_aborts_in_flight_calls_and_starts_nothing_more() {
+    let gauge = Gauge::new(Duration::from_millis(10));
     let outcome = tokio::time::timeout(
         Duration::from_millis(25),
-        batch(&sim, prompts(100), BatchOptions::new(4)),
+        batch(gauge.as_ref(), prompts(100), BatchOptions::new(4)),
     )
     .await;
     assert!(
         outcome.is_err(),
         "the batch should still be running at 25 ms"
     );
-    let started = sim.calls();
+    let started = gauge.started.load(Ordering::SeqCst);
+    let completed = gauge.completed.load(Ordering::SeqCst);
     assert!((4..=12).contains(&started), "{started}");
+    assert!(
+        completed < started,
+        "some calls must be in flight at the drop: {completed} of {started} completed"
+    );
     tokio::time::sleep(Duration::from_secs(5)).await;
     assert_eq!(
-        sim.calls(),
+        gauge.started.load(Ordering::SeqCst),
         started,
         "no request may start after the batch future is dropped"
+    );
+    assert_eq!(
+        gauge.completed.load(Ordering::SeqCst),
+        completed,
+        "calls in flight at the drop must be aborted, not run to completion"
     );
 }
 

@@ -9,13 +9,16 @@ use rlm_client::{
     ClientError, Completion, CompletionRequest, LlmClient, ResiliencePolicy, RetryPolicy,
 };
 
-/// Sleeps `latency` per call (tokio time) and records the peak number of concurrent calls.
+/// Sleeps `latency` per call (tokio time) and records calls started and completed and the peak number of
+/// concurrent calls.
 #[derive(Debug, Default)]
 pub(crate) struct Gauge {
     pub(crate) latency: Duration,
     pub(crate) in_flight: AtomicUsize,
     pub(crate) peak: AtomicUsize,
     pub(crate) started: AtomicUsize,
+    /// Calls that ran to the end (a call whose future is dropped mid-flight never gets here).
+    pub(crate) completed: AtomicUsize,
 }
 
 impl Gauge {
@@ -35,6 +38,7 @@ impl LlmClient for Gauge {
         self.peak.fetch_max(now, Ordering::SeqCst);
         tokio::time::sleep(self.latency).await;
         self.in_flight.fetch_sub(1, Ordering::SeqCst);
+        self.completed.fetch_add(1, Ordering::SeqCst);
         Ok(Completion {
             text: request.messages[0].content.clone(),
             model: "gauge".into(),
