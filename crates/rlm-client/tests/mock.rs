@@ -1,4 +1,9 @@
 //! `MockLlmClient` (feature `mock`) works behind `Arc<dyn LlmClient>`, as other crates' tests use it.
+//!
+//! Compiled only with the `mock` feature: run `cargo test -p rlm-client --features mock` (plain
+//! `cargo test -p rlm-client` skips this module). `cargo test --workspace` runs it, because rlm-core's
+//! dev-dependency on rlm-client enables `mock` and Cargo unifies the feature for this test binary too.
+#![cfg(feature = "mock")]
 
 use std::sync::Arc;
 

@@ -5,7 +5,7 @@
 mod anthropic;
 mod batch;
 mod concurrency;
-#[cfg(feature = "mock")]
+// Empty unless the `mock` feature is on (see the module doc).
 mod mock;
 mod openai;
 mod rate_limit;
