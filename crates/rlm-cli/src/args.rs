@@ -158,10 +158,13 @@ pub(crate) struct DemoArgs {
 }
 
 impl DemoArgs {
-    /// Whether the flags are the defaults the ≥ 5× speedup promise is made for.
+    /// Whether the flags that shape the timing are the defaults the ≥ 5× speedup promise is made for:
+    /// the simulator (no `--model`), an 8 MiB haystack, 32 chunks, 200 ms sub and 20 ms root latency,
+    /// 16 sub-calls at a time.
     pub(crate) fn speed_defaults(&self) -> bool {
         self.size == 8 * 1024 * 1024
             && self.sim.latency_ms == 200
+            && self.sim.root_latency_ms == 20
             && self.sim.chunks == 32
             && self.max_concurrent == 16
             && self.provider.model.is_none()
@@ -347,6 +350,28 @@ mod tests {
             "0.4",
         ]));
         assert!(with.is_ok(), "{with:?}");
+    }
+
+    #[test]
+    fn speed_defaults_cover_every_timing_flag() {
+        let demo = |extra: &[&str]| match Cli::try_parse_from(["rlm", "demo"].iter().chain(extra)) {
+            Ok(Cli {
+                command: Command::Demo(args),
+            }) => args,
+            other => panic!("{other:?}"),
+        };
+        assert!(demo(&[]).speed_defaults());
+        assert!(demo(&["--seed", "7", "--quiet"]).speed_defaults());
+        for changed in [
+            ["--size", "1MiB"],
+            ["--latency-ms", "20"],
+            ["--root-latency-ms", "300"],
+            ["--chunks", "8"],
+            ["--max-concurrent", "4"],
+            ["--model", "gpt-4o-mini"],
+        ] {
+            assert!(!demo(&changed).speed_defaults(), "{changed:?}");
+        }
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! | code | class    | examples |
 //! |------|----------|----------|
 //! | 0    | success  | |
-//! | 1    | other    | sandbox failure, trajectory not writable, wrong demo answer |
+//! | 1    | other    | sandbox failure, trajectory not writable, wrong demo answer, demo speedup below 5x with the defaults |
 //! | 2    | usage    | bad flag values, unknown provider, missing API key (names the variable) |
 //! | 3    | input    | unreadable context file, invalid UTF-8 (with byte offset, line and column) |
 //! | 4    | provider | the model API failed after every retry, unreachable server |
@@ -19,7 +19,8 @@ use rlm::core::RlmError;
 pub(crate) const EXIT_CODES_HELP: &str = "\
 Exit codes:
   0  success
-  1  any other failure (sandbox failure, unwritable trajectory, wrong demo answer)
+  1  any other failure (sandbox failure, unwritable trajectory, wrong demo answer,
+     demo speedup below 5x with the default settings)
   2  usage error: bad flag values, unknown provider, missing API key
   3  input error: unreadable context file, invalid UTF-8 in the context
   4  provider error: the model API failed after every retry, or could not be reached

@@ -19,7 +19,7 @@
 //! unknown.
 //!
 //! Exit codes (also in `rlm --help`): 0 success; 1 other failure (sandbox, unwritable trajectory,
-//! wrong demo answer); 2 usage error (bad flag values, unknown provider, missing API key — the message
+//! wrong demo answer, demo speedup below 5x with the default settings); 2 usage error (bad flag values, unknown provider, missing API key — the message
 //! names the variable); 3 input error (unreadable context file, invalid UTF-8 with its byte offset, line
 //! and column); 4 provider error (the API failed after every retry or could not be reached); 5 limit
 //! reached (timeout, budgets, sub-call or consecutive-error limit; the best partial answer, if any, is

@@ -138,23 +138,23 @@ pub(crate) async fn run(args: DemoArgs) -> Result<(), CliError> {
     if let Some(error) = failure {
         return Err(error);
     }
-    if let [sequential, batch] = outcomes.as_slice() {
-        print_speedup(&args, sequential.wall, batch.wall);
-    }
+    let speed = match outcomes.as_slice() {
+        [sequential, batch] => print_speedup(&args, sequential.wall, batch.wall),
+        _ => Ok(()),
+    };
     let wrong: Vec<&str> = [Strategy::Sequential, Strategy::Batch]
         .iter()
         .zip(&outcomes)
         .filter(|(_, o)| !o.correct)
         .map(|(s, _)| s.name())
         .collect();
-    if wrong.is_empty() {
-        Ok(())
-    } else {
-        Err(CliError::other(format!(
+    if !wrong.is_empty() {
+        return Err(CliError::other(format!(
             "the {} answer is wrong (see above)",
             wrong.join(" and ")
-        )))
+        )));
     }
+    speed
 }
 
 fn env(name: &str) -> Option<String> {
@@ -259,7 +259,8 @@ fn print_outcome(strategy: Strategy, args: &DemoArgs, outcome: &Outcome) {
     println!("  trajectory: {}", outcome.trajectory.display());
 }
 
-fn print_speedup(args: &DemoArgs, sequential: Duration, batch: Duration) {
+/// Prints the speedup and its check; a FAIL with the default settings is an error (exit 1).
+fn print_speedup(args: &DemoArgs, sequential: Duration, batch: Duration) -> Result<(), CliError> {
     let speedup = sequential.as_secs_f64() / batch.as_secs_f64().max(1e-9);
     println!("\nspeedup: {speedup:.1}x (batch vs sequential)");
     let verdict = if speedup >= REQUIRED_SPEEDUP {
@@ -267,7 +268,8 @@ fn print_speedup(args: &DemoArgs, sequential: Duration, batch: Duration) {
     } else {
         "FAIL"
     };
-    if args.speed_defaults() {
+    let defaults = args.speed_defaults();
+    if defaults {
         println!(
             "speedup check (batch at least {REQUIRED_SPEEDUP:.0}x faster with the default settings): {verdict}"
         );
@@ -275,6 +277,18 @@ fn print_speedup(args: &DemoArgs, sequential: Duration, batch: Duration) {
         println!(
             "speedup check (at least {REQUIRED_SPEEDUP:.0}x): {verdict} (the promise holds for the default settings; these are not the defaults)"
         );
+    }
+    speed_check(speedup, defaults)
+}
+
+/// The ≥ 5× promise is enforced only for the default settings (other settings just report it).
+fn speed_check(speedup: f64, defaults: bool) -> Result<(), CliError> {
+    if defaults && speedup < REQUIRED_SPEEDUP {
+        Err(CliError::other(format!(
+            "the batch run was only {speedup:.1}x faster than the sequential one; with the default settings it must be at least {REQUIRED_SPEEDUP:.0}x (is the machine overloaded?)"
+        )))
+    } else {
+        Ok(())
     }
 }
 
@@ -339,6 +353,20 @@ mod tests {
             preview(&"x".repeat(1000)).chars().count(),
             ANSWER_PREVIEW_CHARS + 1
         );
+    }
+
+    #[test]
+    fn slow_batch_fails_only_with_the_defaults() {
+        let error = speed_check(3.2, true).unwrap_err();
+        assert_eq!(error.class, crate::exit::ExitClass::Other);
+        assert!(
+            error.to_string().contains("only 3.2x faster")
+                && error.to_string().contains("at least 5x"),
+            "{error}"
+        );
+        assert!(speed_check(5.0, true).is_ok());
+        assert!(speed_check(11.7, true).is_ok());
+        assert!(speed_check(1.1, false).is_ok());
     }
 
     #[test]
