@@ -14,8 +14,9 @@ use tokio::sync::watch;
 use crate::truncate::OutputBuffer;
 use crate::{SandboxLimits, SubcallHandler, SubcallRecord};
 
-/// Tells the sandbox thread to stop: a flag for the interrupt handler and a signal that
-/// cancels a host call blocked on the handler.
+/// A one-way stop signal: a flag for the interrupt handler and a signal that cancels a host
+/// call blocked on the handler. Used to stop the whole sandbox (dropping it) and to cancel
+/// one cell (dropping the future of `Sandbox::execute`).
 #[derive(Debug)]
 pub(crate) struct Shutdown {
     flag: AtomicBool,
@@ -44,6 +45,9 @@ impl Shutdown {
     }
 }
 
+/// Why a host call of a cancelled cell failed.
+const CANCELLED: &str = "the cell was cancelled";
+
 /// What the current cell has produced so far.
 #[derive(Debug)]
 pub(crate) struct CellState {
@@ -67,6 +71,8 @@ pub(crate) struct Host {
     pub(crate) baseline: RefCell<HashSet<String>>,
     /// Names reserved for the sandbox's own functions.
     pub(crate) reserved: Vec<&'static str>,
+    /// Cancels the running cell; a never-triggered signal between cells.
+    pub(crate) cancel: RefCell<Arc<Shutdown>>,
 }
 
 impl Host {
@@ -79,9 +85,14 @@ impl Host {
         }
     }
 
+    /// Whether the running cell was cancelled (its `execute` future dropped).
+    pub(crate) fn is_cancelled(&self) -> bool {
+        self.cancel.borrow().is_triggered()
+    }
+
     /// Whether the interrupt handler should stop JavaScript now.
     pub(crate) fn should_interrupt(&self) -> bool {
-        if self.shutdown.is_triggered() {
+        if self.shutdown.is_triggered() || self.is_cancelled() {
             return true;
         }
         match self.deadline.get() {
@@ -106,14 +117,19 @@ impl Host {
                 Duration::ZERO,
             );
         }
+        if self.is_cancelled() {
+            return (Err(CANCELLED.to_owned()), Duration::ZERO);
+        }
         let limit = self.limits.host_call_timeout;
         let mut stop = self.shutdown.subscribe();
+        let mut cancel = self.cancel.borrow().subscribe();
         let result = self.handle.block_on(async move {
             tokio::select! {
                 result = tokio::time::timeout(limit, future) => {
                     result.map_err(|_| format!("the call timed out after {} s", limit.as_secs_f64()))
                 }
                 _ = stop.wait_for(|stopped| *stopped) => Err("the sandbox is shutting down".to_owned()),
+                _ = cancel.wait_for(|cancelled| *cancelled) => Err(CANCELLED.to_owned()),
             }
         });
         let elapsed = started.elapsed();

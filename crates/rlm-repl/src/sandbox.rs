@@ -64,9 +64,19 @@ impl Sandbox {
 
     /// Runs one cell. JavaScript errors and exceeded limits are reported in
     /// [`CellResult::error`]; `Err` only means the sandbox itself has stopped.
+    ///
+    /// Dropping the returned future before it completes cancels the cell: it is
+    /// interrupted, a blocked `llm_query` / `llm_batch` is cancelled (the handler's future is
+    /// dropped), and the next cell starts promptly.
     pub async fn execute(&self, code: &str) -> Result<CellResult, SandboxError> {
         let code = code.to_owned();
-        self.ask(|reply| Command::Execute(code, reply)).await
+        let signal = Arc::new(Shutdown::new());
+        let mut cancel = CancelOnDrop(Some(signal.clone()));
+        let result = self
+            .ask(|reply| Command::Execute(code, signal, reply))
+            .await;
+        cancel.0 = None;
+        result
     }
 
     /// The value of a variable as the run's answer (strings as-is, other values as JSON).
@@ -81,6 +91,18 @@ impl Sandbox {
     /// Names of the user's variables, in definition order.
     pub async fn variables(&self) -> Result<Vec<String>, SandboxError> {
         self.ask(Command::Variables).await
+    }
+}
+
+/// Cancels a cell when the future of [`Sandbox::execute`] is dropped before it completes
+/// (on completion the guard is disarmed by taking the signal out).
+struct CancelOnDrop(Option<Arc<Shutdown>>);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        if let Some(signal) = &self.0 {
+            signal.trigger();
+        }
     }
 }
 

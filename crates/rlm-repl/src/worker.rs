@@ -23,7 +23,8 @@ use crate::{CellResult, ContextValue, SandboxConfig, SandboxError, SubcallHandle
 /// A request to the sandbox thread, with the channel for its answer.
 pub(crate) enum Command {
     Load(ContextValue, oneshot::Sender<Result<usize, SandboxError>>),
-    Execute(String, oneshot::Sender<CellResult>),
+    /// Code, the cell's cancel signal (triggered when the caller drops its future), reply.
+    Execute(String, Arc<Shutdown>, oneshot::Sender<CellResult>),
     FinalVar(String, oneshot::Sender<Result<String, String>>),
     Variables(oneshot::Sender<Vec<String>>),
 }
@@ -111,6 +112,7 @@ impl Worker {
             timed_out: std::cell::Cell::new(false),
             baseline: std::cell::RefCell::new(HashSet::new()),
             reserved: reserved_names,
+            cancel: std::cell::RefCell::new(Arc::new(Shutdown::new())),
         });
         let interrupt_host = host.clone();
         runtime.set_interrupt_handler(Some(Box::new(move || interrupt_host.should_interrupt())));
@@ -147,8 +149,14 @@ impl Worker {
                 Command::Load(value, reply) => {
                     let _ = reply.send(self.load(value));
                 }
-                Command::Execute(code, reply) => {
-                    let _ = reply.send(self.execute(&code));
+                Command::Execute(code, cancel, reply) => {
+                    // A caller that already gave up does not get its cell run.
+                    if !cancel.is_triggered() {
+                        *self.host.cancel.borrow_mut() = cancel;
+                        let result = self.execute(&code);
+                        *self.host.cancel.borrow_mut() = Arc::new(Shutdown::new());
+                        let _ = reply.send(result);
+                    }
                 }
                 Command::FinalVar(name, reply) => {
                     let _ = reply.send(self.context.with(|ctx| final_var(&ctx, &self.host, &name)));
@@ -254,6 +262,9 @@ impl Worker {
         let outcome = loop {
             match promise.state() {
                 PromiseState::Pending => {
+                    if self.host.is_cancelled() {
+                        break (None, Some(CANCELLED_MESSAGE.to_owned()));
+                    }
                     if self.host.timed_out.get() || self.host.shutdown.is_triggered() {
                         break (None, Some(self.cpu_message()));
                     }
@@ -282,6 +293,7 @@ impl Worker {
         };
         while !self.host.timed_out.get()
             && !self.host.shutdown.is_triggered()
+            && !self.host.is_cancelled()
             && ctx.execute_pending_job()
         {}
         outcome
@@ -297,6 +309,10 @@ impl Worker {
     }
 
     fn error_message(&self, ctx: &Ctx<'_>, error: &rquickjs::Error) -> String {
+        if self.host.is_cancelled() {
+            let _ = ctx.catch();
+            return CANCELLED_MESSAGE.to_owned();
+        }
         if self.host.timed_out.get() {
             let _ = ctx.catch();
             return self.cpu_message();
@@ -336,6 +352,10 @@ impl Worker {
         }
     }
 }
+
+/// The error of a cell whose caller dropped the `execute` future (nobody sees it, but the
+/// cell's bookkeeping stays consistent).
+const CANCELLED_MESSAGE: &str = "CancelledError: the cell was cancelled by its caller";
 
 fn memory_message(limit: usize) -> String {
     format!(

@@ -148,3 +148,39 @@ async fn sandboxes_nest_through_the_handler() {
     assert_eq!(cell.error, None);
     assert_eq!(cell.value.as_deref(), Some("'child grandchild'"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_an_execute_future_cancels_the_cell() {
+    use std::sync::atomic::Ordering;
+    // CPU limit 30 s, host-call timeout 15 minutes, a handler that takes a minute.
+    let fake = Fake::with_latency(Duration::from_mins(1));
+    let sb = Sandbox::new(SandboxConfig::default(), fake.clone()).unwrap();
+    let prompt_start = Duration::from_secs(10);
+    assert_eq!(run(&sb, "1").await.value.as_deref(), Some("1"));
+
+    let busy = tokio::time::timeout(
+        Duration::from_millis(500),
+        sb.execute("var spun = 1; while (true) {}"),
+    )
+    .await;
+    assert!(busy.is_err(), "the busy loop should still be running");
+    let started = Instant::now();
+    assert_eq!(run(&sb, "spun + 1").await.value.as_deref(), Some("2"));
+    assert!(started.elapsed() < prompt_start, "{:?}", started.elapsed());
+
+    let blocked = sb.execute("var asked = llm_query('slow'); 'done'");
+    tokio::select! {
+        _ = blocked => panic!("the slow query should still be running"),
+        () = async {
+            while fake.in_flight.load(Ordering::SeqCst) == 0 {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        } => {}
+    }
+    let started = Instant::now();
+    let cell = run(&sb, "[typeof asked, 1 + 1]").await;
+    assert!(started.elapsed() < prompt_start, "{:?}", started.elapsed());
+    assert_eq!(cell.value.as_deref(), Some("[\"undefined\",2]"));
+    assert_eq!(fake.cancelled.load(Ordering::SeqCst), 1);
+    assert_eq!(fake.in_flight.load(Ordering::SeqCst), 1);
+}

@@ -14,6 +14,19 @@ pub(crate) struct Fake {
     pub(crate) peak: AtomicUsize,
     pub(crate) calls: Mutex<Vec<(SubcallKind, String, QueryOptions)>>,
     pub(crate) batch_limits: Mutex<Vec<usize>>,
+    /// Queries whose future was dropped before it finished.
+    pub(crate) cancelled: AtomicUsize,
+}
+
+/// Counts a query as cancelled unless it is disarmed by finishing.
+struct Unfinished<'a>(Option<&'a AtomicUsize>);
+
+impl Drop for Unfinished<'_> {
+    fn drop(&mut self) {
+        if let Some(counter) = self.0 {
+            counter.fetch_add(1, Ordering::SeqCst);
+        }
+    }
 }
 
 impl Fake {
@@ -35,7 +48,9 @@ impl SubcallHandler for Fake {
     ) -> Result<String, String> {
         let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
         self.peak.fetch_max(now, Ordering::SeqCst);
+        let mut unfinished = Unfinished(Some(&self.cancelled));
         tokio::time::sleep(self.latency).await;
+        unfinished.0 = None;
         self.in_flight.fetch_sub(1, Ordering::SeqCst);
         self.calls
             .lock()
