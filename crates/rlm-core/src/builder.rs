@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use rlm_client::{LlmClient, PriceTable, ResiliencePolicy, Resilient};
 use rlm_prompts::PromptSet;
@@ -13,6 +14,9 @@ use crate::{Event, Limits, Rlm, RlmError};
 
 /// Deepest recursion the builder accepts.
 pub const MAX_DEPTH_LIMIT: usize = 8;
+
+/// Default wall-clock limit of one code cell (see [`RlmBuilder::cell_timeout`]): 10 minutes.
+pub const DEFAULT_CELL_TIMEOUT: Duration = Duration::from_mins(10);
 
 /// The validated configuration shared by every completion of an [`Rlm`].
 pub(crate) struct Settings {
@@ -32,6 +36,8 @@ pub(crate) struct Settings {
     pub(crate) sub_resilient: Resilient,
     pub(crate) prices: PriceTable,
     pub(crate) sandbox_limits: SandboxLimits,
+    /// Wall-clock limit of one cell, sub-calls included.
+    pub(crate) cell_timeout: Duration,
     pub(crate) prompts: PromptSet,
     pub(crate) events: EventSink,
 }
@@ -47,6 +53,7 @@ impl fmt::Debug for Settings {
             .field("max_concurrent", &self.max_concurrent)
             .field("resilience", &self.resilience)
             .field("sandbox_limits", &self.sandbox_limits)
+            .field("cell_timeout", &self.cell_timeout)
             .field("events", &self.events)
             .finish_non_exhaustive()
     }
@@ -78,6 +85,7 @@ pub struct RlmBuilder {
     prices: PriceTable,
     sandbox_limits: SandboxLimits,
     output_cap: Option<usize>,
+    cell_timeout: Duration,
     prompts: PromptSet,
     events: EventSink,
 }
@@ -95,6 +103,7 @@ impl Default for RlmBuilder {
             prices: PriceTable::new(),
             sandbox_limits: SandboxLimits::default(),
             output_cap: None,
+            cell_timeout: DEFAULT_CELL_TIMEOUT,
             prompts: PromptSet::default(),
             events: EventSink::default(),
         }
@@ -117,6 +126,7 @@ impl fmt::Debug for RlmBuilder {
             .field("limits", &self.limits)
             .field("max_concurrent", &self.max_concurrent)
             .field("output_cap", &self.output_cap)
+            .field("cell_timeout", &self.cell_timeout)
             .finish_non_exhaustive()
     }
 }
@@ -191,6 +201,19 @@ impl RlmBuilder {
         self
     }
 
+    /// Wall-clock limit of one code cell, time spent in sub-calls included (default
+    /// [`DEFAULT_CELL_TIMEOUT`], 10 minutes; must be longer than zero).
+    ///
+    /// The sandbox's own CPU-time limit (`SandboxLimits`) does not count time spent waiting for
+    /// sub-calls, so a cell looping over `llm_query` could otherwise run for hours. When a cell passes
+    /// this limit, the loop stops waiting for it: the model sees the error "the cell ran longer than its
+    /// wall-clock limit of ..." for that cell, and the run goes on with the next iteration. Waiting for
+    /// the sandbox afterwards (later cells, `FINAL_VAR`) is bounded by the same limit.
+    pub fn cell_timeout(mut self, limit: Duration) -> Self {
+        self.cell_timeout = limit;
+        self
+    }
+
     /// Prompt templates (default: the built-in ones).
     pub fn prompts(mut self, prompts: PromptSet) -> Self {
         self.prompts = prompts;
@@ -226,6 +249,11 @@ impl RlmBuilder {
             return Err(RlmError::Config("max_concurrent must be at least 1".into()));
         }
         self.limits.validate()?;
+        if self.cell_timeout.is_zero() {
+            return Err(RlmError::Config(
+                "cell_timeout must be longer than zero".into(),
+            ));
+        }
         if self.limits.cost_budget_usd.is_some() {
             for model in [root.model(), sub.model()] {
                 if self.prices.get(model).is_none() {
@@ -268,6 +296,7 @@ impl RlmBuilder {
             sub_resilient,
             prices: self.prices,
             sandbox_limits,
+            cell_timeout: self.cell_timeout,
             prompts: self.prompts,
             events: self.events,
         };

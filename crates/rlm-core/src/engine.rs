@@ -296,7 +296,7 @@ impl<'a> Engine<'a> {
         let mut outcome = CellsOutcome::default();
         let cap = self.shared.settings.sandbox_limits.output_cap_chars;
         for (index, code) in blocks.iter().enumerate() {
-            let cell = self.sandbox.execute(code).await?;
+            let cell = self.execute(code).await?;
             let rendered = truncate_middle(&cell.render(), cap);
             if self.is_root()
                 && cell.error.is_none()
@@ -320,21 +320,55 @@ impl<'a> Engine<'a> {
         Ok(outcome)
     }
 
+    /// Runs one cell under the wall-clock cell limit; a cell that passes it becomes a cell error.
+    async fn execute(&self, code: &str) -> Result<CellResult, RlmError> {
+        let limit = self.shared.settings.cell_timeout;
+        if let Ok(cell) = tokio::time::timeout(limit, self.sandbox.execute(code)).await {
+            return Ok(cell?);
+        }
+        tracing::warn!(?limit, "a cell passed its wall-clock limit");
+        Ok(CellResult {
+            error: Some(cell_timeout_message(limit)),
+            duration: limit,
+            ..CellResult::default()
+        })
+    }
+
     /// The answer written in the reply text, if any; an undefined `FINAL_VAR` adds a note for the model.
     async fn answer_from_text(&self, reply: &str, feedback: &mut Vec<String>) -> Option<String> {
         match parse::final_answer(reply)? {
             Final::Text(text) => Some(text),
-            Final::Var(name) => match self.sandbox.final_var(&name).await {
-                Ok(value) => Some(value),
-                Err(message) => {
+            Final::Var(name) => match self.bounded(self.sandbox.final_var(&name)).await {
+                Some(Ok(value)) => Some(value),
+                Some(Err(message)) => {
                     tracing::debug!(%name, %message, "FINAL_VAR names no variable; the run continues");
-                    let variables = self.sandbox.variables().await.unwrap_or_default();
+                    let variables = self
+                        .bounded(self.sandbox.variables())
+                        .await
+                        .and_then(Result::ok)
+                        .unwrap_or_default();
                     let prompts = &self.shared.settings.prompts;
                     feedback.push(prompts.undefined_final_var(&name, &variables));
                     None
                 }
+                None => {
+                    feedback.push(format!(
+                        "FINAL_VAR({name}) could not be read: the sandbox is still busy with a cell \
+                         that passed its wall-clock limit of {:?}.",
+                        self.shared.settings.cell_timeout
+                    ));
+                    None
+                }
             },
         }
+    }
+
+    /// Waits for a sandbox request at most the cell limit (the sandbox may still be busy with a cell
+    /// that passed its limit); `None` when it took longer.
+    async fn bounded<T>(&self, request: impl Future<Output = T>) -> Option<T> {
+        tokio::time::timeout(self.shared.settings.cell_timeout, request)
+            .await
+            .ok()
     }
 
     /// Counts iterations whose cells all failed; stops the run at the limit.
@@ -394,6 +428,14 @@ impl<'a> Engine<'a> {
             }));
         Ok(answer)
     }
+}
+
+/// The error a cell that passed the wall-clock cell limit shows the model.
+fn cell_timeout_message(limit: Duration) -> String {
+    format!(
+        "Error: the cell ran longer than its wall-clock limit of {limit:?} and was abandoned; \
+         split the work into smaller cells, prefer llm_batch over many sequential llm_query calls"
+    )
 }
 
 fn cell_record(cell: &CellResult) -> CellRecord {

@@ -42,7 +42,9 @@
 //! Sub-call failures are never run errors: the model sees `Error: ...`. When a sub-call would pass
 //! `max_subcalls`, or the token or cost budget is used up, the sub-call is refused with such a message
 //! and the run is marked; after the cell the loop returns the limit's [`RlmError`]. A root-model call
-//! refused by a budget or failing after retries ends the run too. The timeout wraps the whole completion,
+//! refused by a budget or failing after retries ends the run too. Every cell has a wall-clock limit
+//! (`RlmBuilder::cell_timeout`, default 10 minutes, sub-calls included): a cell that passes it becomes
+//! a cell error for the model and the loop goes on. The timeout wraps the whole completion,
 //! child runs included; dropping the completion future drops the sandboxes, which cancels their host
 //! calls and in-flight requests. Every limit error carries the **best partial answer so far**: the output
 //! of the latest root-level (depth 0) cell that succeeded and printed or returned something, or else the
@@ -83,7 +85,7 @@ mod session;
 mod trajectory;
 
 pub use answer::{PartialRun, RlmAnswer, UsageSummary};
-pub use builder::{MAX_DEPTH_LIMIT, RlmBuilder};
+pub use builder::{DEFAULT_CELL_TIMEOUT, MAX_DEPTH_LIMIT, RlmBuilder};
 pub use context::Context;
 pub use error::RlmError;
 pub use events::{Event, SubcallKind};

@@ -20,7 +20,9 @@ pub struct Limits {
     pub token_budget: Option<u64>,
     /// Total cost in USD; needs prices for the models (see `RlmBuilder::prices`).
     pub cost_budget_usd: Option<f64>,
-    /// Wall-clock time of the whole run, child runs included.
+    /// Wall-clock time of the whole run, child runs included. Even without it, each code cell has a
+    /// wall-clock limit (`RlmBuilder::cell_timeout`, default 10 minutes) and each run at most
+    /// `max_iterations` + 1 model calls, so a run cannot go on forever.
     pub timeout: Option<Duration>,
     /// Consecutive iterations whose code cells all failed before the run stops.
     pub max_consecutive_errors: Option<usize>,

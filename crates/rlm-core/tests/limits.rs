@@ -164,7 +164,9 @@ async fn timeout_stops_the_run_with_the_partial_answer() {
     assert_eq!(partial.iterations, 1);
     let first = partial.trajectory.iterations().next().expect("one record");
     assert_eq!(first.cells[0].stdout.trim(), "half done: 21");
-    assert_eq!(partial.usage.per_depth[0].total().calls, 1);
+    // The first root call finished; the second was dropped by the timeout and counts as a failure.
+    let root_usage = partial.usage.per_depth[0].total();
+    assert_eq!((root_usage.calls, root_usage.failures), (2, 1));
     assert!(partial.usage.total.usage.total_tokens() > 0);
     assert!(partial.duration >= Duration::from_millis(500));
     // Generous bound: the run must not wait for the 60 s reply.
@@ -449,4 +451,51 @@ async fn same_client_as_root_and_sub_shares_one_rate_limiter() {
         "4 calls at 1 per second through one limiter take >= 3 s, took {:?}",
         started.elapsed()
     );
+}
+
+/// A cell looping over `llm_query` spends almost no CPU time (the sandbox's CPU limit does not count
+/// time in host calls); the wall-clock cell limit ends it, the model sees why, and the run goes on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cell_wall_clock_limit_ends_a_cell_looping_over_sub_calls() {
+    let root = Arc::new(Scripted::replies(
+        "root",
+        &[&repl("while (true) { llm_query('x') }"), "FINAL(done)"],
+    ));
+    let sub = Arc::new(
+        rlm_client::Simulated::new("sub", |_: &rlm_client::CompletionRequest| "y".to_owned())
+            .with_latency(rlm_client::Latency::Fixed(Duration::from_millis(50))),
+    );
+    let rlm = Rlm::builder()
+        .root(root.clone())
+        .sub(sub.clone())
+        .cell_timeout(Duration::from_secs(1))
+        .build()
+        .unwrap();
+    // Without the cell limit this run would not end: fail instead of hanging the test binary.
+    let answer = tokio::time::timeout(Duration::from_mins(2), rlm.completion("c", "q"))
+        .await
+        .expect("the cell limit must end the cell")
+        .unwrap();
+    assert_eq!(answer.answer, "done");
+    assert_eq!(answer.iterations, 2);
+    assert!(sub.calls() >= 2, "the loop made sub-calls: {}", sub.calls());
+    let first = answer.trajectory.iterations().next().unwrap();
+    let error = first.cells[0].error.as_deref().unwrap();
+    assert!(
+        error.contains("the cell ran longer than its wall-clock limit of 1s"),
+        "{error}"
+    );
+    let seen = crate::support::last_user(&root.requests()[1]);
+    assert!(seen.contains("wall-clock limit of 1s"), "{seen}");
+}
+
+#[test]
+fn cell_timeout_must_be_positive() {
+    let root = Arc::new(Scripted::replies("root", &[]));
+    let err = Rlm::builder()
+        .root(root)
+        .cell_timeout(Duration::ZERO)
+        .build()
+        .unwrap_err();
+    assert!(matches!(err, RlmError::Config(_)), "{err:?}");
 }
