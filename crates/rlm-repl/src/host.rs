@@ -71,6 +71,9 @@ pub(crate) struct Host {
     pub(crate) baseline: RefCell<HashSet<String>>,
     /// Names reserved for the sandbox's own functions.
     pub(crate) reserved: Vec<&'static str>,
+    /// Set while jobs a stopped cell left queued are discarded: JavaScript is interrupted at
+    /// once and host calls fail.
+    pub(crate) discarding: Cell<bool>,
     /// Cancels the running cell; a never-triggered signal between cells.
     pub(crate) cancel: RefCell<Arc<Shutdown>>,
 }
@@ -92,7 +95,7 @@ impl Host {
 
     /// Whether the interrupt handler should stop JavaScript now.
     pub(crate) fn should_interrupt(&self) -> bool {
-        if self.shutdown.is_triggered() || self.is_cancelled() {
+        if self.shutdown.is_triggered() || self.is_cancelled() || self.discarding.get() {
             return true;
         }
         match self.deadline.get() {
@@ -117,7 +120,7 @@ impl Host {
                 Duration::ZERO,
             );
         }
-        if self.is_cancelled() {
+        if self.is_cancelled() || self.discarding.get() {
             return (Err(CANCELLED.to_owned()), Duration::ZERO);
         }
         let limit = self.limits.host_call_timeout;

@@ -112,6 +112,7 @@ impl Worker {
             timed_out: std::cell::Cell::new(false),
             baseline: std::cell::RefCell::new(HashSet::new()),
             reserved: reserved_names,
+            discarding: std::cell::Cell::new(false),
             cancel: std::cell::RefCell::new(Arc::new(Shutdown::new())),
         });
         let interrupt_host = host.clone();
@@ -227,6 +228,9 @@ impl Worker {
         let code = rewrite_declarations(code);
         let (value, error) = self.context.with(|ctx| self.eval(&ctx, code));
         host.deadline.set(None);
+        // Jobs left queued by a stopped cell run (interrupted at once) into throwaway state.
+        let cell = host.cell.replace(host.new_cell());
+        self.discard_pending_jobs();
         let variables = self.context.with(|ctx| {
             self.restore_reserved(&ctx);
             user_variables(&ctx, &host)
@@ -234,7 +238,6 @@ impl Worker {
         if error.is_some() {
             self.runtime.run_gc();
         }
-        let cell = host.cell.replace(host.new_cell());
         let (stdout, truncated_chars) = cell.output.finish();
         CellResult {
             stdout,
@@ -297,6 +300,29 @@ impl Worker {
             && ctx.execute_pending_job()
         {}
         outcome
+    }
+
+    /// Throws away promise jobs a stopped (timed-out or cancelled) cell left queued, so they
+    /// do not run in the next cell under its budget. QuickJS cannot drop queued jobs, so each
+    /// one runs under an interrupt that fires at its first check (at most a few thousand
+    /// operations; host calls fail at once). Their output goes nowhere. Bounded in jobs and
+    /// time against code that keeps queueing jobs.
+    fn discard_pending_jobs(&self) {
+        const MAX_JOBS: usize = 100_000;
+        const MAX_TIME: std::time::Duration = std::time::Duration::from_secs(1);
+        if !self.runtime.is_job_pending() {
+            return;
+        }
+        let started = Instant::now();
+        self.host.discarding.set(true);
+        self.context.with(|ctx| {
+            let mut jobs = 0;
+            while jobs < MAX_JOBS && started.elapsed() < MAX_TIME && ctx.execute_pending_job() {
+                jobs += 1;
+            }
+            let _ = ctx.catch();
+        });
+        self.host.discarding.set(false);
     }
 
     fn cpu_message(&self) -> String {

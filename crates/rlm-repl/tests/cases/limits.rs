@@ -208,3 +208,24 @@ async fn unusable_limits_are_refused() {
     }
     assert!(Sandbox::new(SandboxConfig::default(), Fake::with_latency(Duration::ZERO)).is_ok());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jobs_left_by_a_timed_out_cell_do_not_run_in_the_next_one() {
+    let (sb, fake) = sandbox_with(limits(|l| l.cpu_time_per_cell = Duration::from_millis(300)));
+    let cell = run(
+        &sb,
+        "Promise.resolve().then(() => { print('late'); FINAL('late'); llm_query('late'); while (true) {} });\n\
+         while (true) {}",
+    )
+    .await;
+    assert!(cell.error.unwrap().starts_with("TimeoutError"));
+    assert!(!cell.stdout.contains("late"), "{}", cell.stdout);
+    assert_eq!(cell.final_answer, None);
+    let next = run(&sb, "1 + 1").await;
+    assert_eq!(next.error, None);
+    assert_eq!(next.value.as_deref(), Some("2"));
+    assert_eq!(next.stdout, "");
+    assert_eq!(next.final_answer, None);
+    assert!(next.subcalls.is_empty());
+    assert!(fake.calls.lock().unwrap().is_empty());
+}
