@@ -13,7 +13,7 @@ use std::fmt;
 use std::process::ExitCode;
 
 use rlm::client::ClientError;
-use rlm::core::RlmError;
+use rlm::core::{PartialRun, RlmError};
 
 /// The exit-code table, as shown at the end of `rlm --help`.
 pub(crate) const EXIT_CODES_HELP: &str = "\
@@ -75,15 +75,16 @@ impl From<ExitClass> for ExitCode {
     }
 }
 
-/// A failure of the command: its class, a one-line message, and the partial answer of a stopped run.
+/// A failure of the command: its class, a one-line message, and what a stopped run had done.
 #[derive(Debug)]
 pub(crate) struct CliError {
     /// Decides the exit code.
     pub(crate) class: ExitClass,
     /// What happened and what to do, on one line.
     pub(crate) message: String,
-    /// The best partial answer of a run stopped by a limit or a provider failure.
-    pub(crate) partial: Option<String>,
+    /// What a run stopped by a limit or a provider failure had done: best partial answer, trajectory,
+    /// usage, cost, duration, iterations.
+    pub(crate) run: Option<Box<PartialRun>>,
 }
 
 impl CliError {
@@ -92,8 +93,13 @@ impl CliError {
         Self {
             class,
             message: message.into(),
-            partial: None,
+            run: None,
         }
+    }
+
+    /// The best partial answer of a stopped run, if any.
+    pub(crate) fn partial_answer(&self) -> Option<&str> {
+        self.run.as_ref()?.answer.as_deref()
     }
 
     /// A usage error (exit 2).
@@ -152,11 +158,11 @@ impl From<RlmError> for CliError {
             RlmError::Config(_) => ExitClass::Usage,
             _ => ExitClass::Other,
         };
-        let partial = error.partial_answer().map(str::to_owned);
+        let run = error.partial_run().cloned().map(Box::new);
         Self {
             class,
             message: error.to_string(),
-            partial,
+            run,
         }
     }
 }
@@ -164,8 +170,6 @@ impl From<RlmError> for CliError {
 #[cfg(test)]
 mod tests {
     use std::time::Duration;
-
-    use rlm::core::PartialRun;
 
     use super::*;
 
@@ -198,7 +202,7 @@ mod tests {
         }
         .into();
         assert_eq!(
-            (limit.class, limit.partial.as_deref()),
+            (limit.class, limit.partial_answer()),
             (ExitClass::Limit, Some("half"))
         );
         let provider: CliError = RlmError::Provider {
@@ -209,8 +213,10 @@ mod tests {
         }
         .into();
         assert_eq!(provider.class, ExitClass::Provider);
+        assert!(provider.run.is_some() && provider.partial_answer().is_none());
         let config: CliError = RlmError::Config("bad".into()).into();
         assert_eq!(config.class, ExitClass::Usage);
+        assert!(config.run.is_none());
         let key: CliError = ClientError::configuration("KEY is not set").into();
         assert_eq!(key.class, ExitClass::Usage);
     }

@@ -23,7 +23,10 @@
 //! names the variable); 3 input error (unreadable context file, invalid UTF-8 with its byte offset, line
 //! and column); 4 provider error (the API failed after every retry or could not be reached); 5 limit
 //! reached (timeout, budgets, sub-call or consecutive-error limit; the best partial answer, if any, is
-//! printed on stdout). Every error is one line `rlm: error: ...` on stderr.
+//! printed on stdout). Every error is one line `rlm: error: ...` on stderr. A run stopped by a limit or
+//! a provider failure still writes its trajectory so far (`--trajectory`; the demo writes it to its
+//! folder) and reports its usage and cost (on stderr, or in the `--json` error object: iterations,
+//! usage, cost_usd, duration_ms, trajectory).
 //!
 //! `RUST_LOG` controls tracing output on stderr (default `warn`).
 //!

@@ -1,27 +1,64 @@
 //! Output of `rlm run`: the answer on stdout and a usage report (per model, cost, time) on stderr, or
-//! one JSON object on stdout with `--json`.
+//! one JSON object on stdout with `--json`; the same report for a run stopped by a limit or a provider
+//! failure.
 
 use std::fmt::Write as _;
 use std::path::Path;
+use std::time::Duration;
 
 use rlm::client::ModelUsage;
-use rlm::core::{RlmAnswer, UsageSummary};
+use rlm::core::{PartialRun, RlmAnswer, UsageSummary};
 use serde_json::{Value, json};
 
 use crate::exit::CliError;
 
+/// What a run did, finished or stopped: the facts the usage report shows.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RunFacts<'a> {
+    /// Root iterations.
+    pub(crate) iterations: usize,
+    /// Wall-clock time.
+    pub(crate) duration: Duration,
+    /// Tokens and calls.
+    pub(crate) usage: &'a UsageSummary,
+    /// Cost, when prices are known.
+    pub(crate) cost_usd: Option<f64>,
+}
+
+impl<'a> From<&'a RlmAnswer> for RunFacts<'a> {
+    fn from(answer: &'a RlmAnswer) -> Self {
+        Self {
+            iterations: answer.iterations,
+            duration: answer.duration,
+            usage: &answer.usage,
+            cost_usd: answer.cost_usd,
+        }
+    }
+}
+
+impl<'a> From<&'a PartialRun> for RunFacts<'a> {
+    fn from(run: &'a PartialRun) -> Self {
+        Self {
+            iterations: run.iterations,
+            duration: run.duration,
+            usage: &run.usage,
+            cost_usd: run.cost_usd,
+        }
+    }
+}
+
 /// The usage report shown after the answer (several lines, no trailing newline).
-pub(crate) fn usage_text(answer: &RlmAnswer, trajectory: Option<&Path>) -> String {
+pub(crate) fn usage_text(facts: RunFacts<'_>, trajectory: Option<&Path>) -> String {
     let mut out = format!(
         "iterations: {}, duration: {:.2}s\nusage:",
-        answer.iterations,
-        answer.duration.as_secs_f64()
+        facts.iterations,
+        facts.duration.as_secs_f64()
     );
-    for (model, usage) in &answer.usage.per_model {
+    for (model, usage) in &facts.usage.per_model {
         let _ = write!(out, "\n  {model}: {}", usage_line(usage));
     }
-    let _ = write!(out, "\n  total: {}", usage_line(&answer.usage.total));
-    match answer.cost_usd {
+    let _ = write!(out, "\n  total: {}", usage_line(&facts.usage.total));
+    match facts.cost_usd {
         Some(cost) => {
             let _ = write!(out, "\ncost: ${cost:.4}");
         }
@@ -90,14 +127,24 @@ pub(crate) fn answer_json(answer: &RlmAnswer, trajectory: Option<&Path>) -> Valu
     })
 }
 
-/// The `--json` object of a failed run (the error line still goes to stderr).
-pub(crate) fn error_json(error: &CliError) -> Value {
-    json!({
+/// The `--json` object of a failed run (the error line still goes to stderr): the error, and for a run
+/// stopped by a limit or a provider failure what it had done (iterations, usage, cost, duration, the
+/// trajectory file if one was written).
+pub(crate) fn error_json(error: &CliError, trajectory: Option<&Path>) -> Value {
+    let mut v = json!({
         "error": error.one_line(),
         "class": error.class.name(),
         "exit_code": error.class.code(),
-        "partial_answer": error.partial,
-    })
+        "partial_answer": error.partial_answer(),
+        "trajectory": trajectory.map(|p| p.display().to_string()),
+    });
+    if let (Some(run), Some(object)) = (&error.run, v.as_object_mut()) {
+        object.insert("iterations".into(), json!(run.iterations));
+        object.insert("usage".into(), summary_json(&run.usage));
+        object.insert("cost_usd".into(), json!(run.cost_usd));
+        object.insert("duration_ms".into(), json!(duration_ms(run.duration)));
+    }
+    v
 }
 
 fn duration_ms(d: std::time::Duration) -> u64 {
@@ -164,14 +211,14 @@ mod tests {
 
     #[test]
     fn human_report_has_usage_and_cost() {
-        let text = usage_text(&answer(Some(0.0123)), Some(Path::new("t.jsonl")));
+        let text = usage_text((&answer(Some(0.0123))).into(), Some(Path::new("t.jsonl")));
         assert!(
             text.contains("m: 3 calls, 100 prompt + 20 completion tokens"),
             "{text}"
         );
         assert!(text.contains("cost: $0.0123"), "{text}");
         assert!(text.contains("trajectory: t.jsonl"), "{text}");
-        assert!(usage_text(&answer(None), None).contains("cost: unknown"));
+        assert!(usage_text((&answer(None)).into(), None).contains("cost: unknown"));
     }
 
     #[test]
@@ -183,12 +230,29 @@ mod tests {
         assert_eq!(v["usage"]["per_model"]["m"]["retries"], 1);
         assert_eq!(v["duration_ms"], 2500);
         assert!(v["cost_usd"].is_null() && v["trajectory"].is_null());
+        let full = answer(Some(0.5));
+        let mut run = PartialRun::new(Some("half".into()));
+        run.iterations = full.iterations;
+        run.usage = full.usage.clone();
+        run.cost_usd = full.cost_usd;
+        run.duration = full.duration;
         let mut e = CliError::new(ExitClass::Limit, "timeout");
-        e.partial = Some("half".into());
-        let v = error_json(&e);
+        e.run = Some(Box::new(run));
+        let v = error_json(&e, Some(Path::new("t.jsonl")));
         assert_eq!(
             (v["exit_code"].as_u64(), v["partial_answer"].as_str()),
             (Some(5), Some("half"))
         );
+        assert_eq!(
+            (v["iterations"].as_u64(), v["duration_ms"].as_u64()),
+            (Some(2), Some(2500))
+        );
+        assert_eq!(v["usage"]["total"]["total_tokens"], 120);
+        assert_eq!(
+            (v["cost_usd"].as_f64(), v["trajectory"].as_str()),
+            (Some(0.5), Some("t.jsonl"))
+        );
+        let v = error_json(&CliError::usage("bad flag"), None);
+        assert!(v["usage"].is_null() && v["partial_answer"].is_null(), "{v}");
     }
 }

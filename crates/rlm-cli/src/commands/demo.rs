@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use rlm::client::{DEFAULT_REQUEST_TIMEOUT, LlmClient, OpenAiCompatible};
-use rlm::core::{Limits, Rlm, RlmAnswer};
+use rlm::core::{Limits, PartialRun, Rlm, RlmAnswer};
 use rlm_sim::haystack::{HaystackConfig, check_answer, generate};
 use rlm_sim::{SimServer, SimServerHandle};
 
@@ -218,8 +218,17 @@ async fn run_once(
         .await;
     let wall = started.elapsed();
     progress.finish();
-    let answer = result?;
     let trajectory = out_dir.join(format!("{}.jsonl", strategy.name()));
+    let answer = match result {
+        Ok(answer) => answer,
+        Err(error) => {
+            let error = CliError::from(error);
+            if let Some(run) = &error.run {
+                print_stopped(strategy, run, &trajectory);
+            }
+            return Err(error);
+        }
+    };
     answer.trajectory.save(&trajectory).map_err(|e| {
         CliError::other(format!(
             "could not write the trajectory {}: {e}",
@@ -232,6 +241,26 @@ async fn run_once(
         wall,
         trajectory,
     })
+}
+
+/// A run stopped by a limit or a provider failure: saves its trajectory so far and prints its usage.
+fn print_stopped(strategy: Strategy, run: &PartialRun, trajectory: &Path) {
+    let total = &run.usage.total;
+    println!(
+        "{} stopped after {:.2}s: {} model calls ({} tokens), iterations: {}",
+        strategy.name(),
+        run.duration.as_secs_f64(),
+        total.calls,
+        total.usage.total_tokens(),
+        run.iterations
+    );
+    match run.trajectory.save(trajectory) {
+        Ok(()) => println!("  trajectory so far: {}", trajectory.display()),
+        Err(e) => eprintln!(
+            "rlm: warning: could not write the trajectory to {}: {e}",
+            trajectory.display()
+        ),
+    }
 }
 
 fn print_outcome(strategy: Strategy, args: &DemoArgs, outcome: &Outcome) {

@@ -1,11 +1,13 @@
-//! `rlm run`: one completion over a context file with a real provider, then the answer and its usage.
+//! `rlm run`: one completion over a context file with a real provider, then the answer and its usage;
+//! a run stopped by a limit or a provider failure still writes its trajectory and reports its usage.
 
+use std::path::Path;
 use std::time::Duration;
 
 use rlm::client::{
     DEFAULT_REQUEST_TIMEOUT, Price, PriceTable, RateLimits, ResiliencePolicy, RetryPolicy,
 };
-use rlm::core::{Limits, Rlm};
+use rlm::core::{Limits, Rlm, Trajectory};
 
 use crate::args::RunArgs;
 use crate::exit::CliError;
@@ -30,29 +32,22 @@ pub(crate) async fn run(args: RunArgs) -> Result<(), CliError> {
         Ok(answer) => answer,
         Err(error) => {
             let error = CliError::from(error);
-            print_failure(&error, args.json);
+            // A stopped run keeps what it did: its trajectory so far, its usage and cost.
+            let saved = error
+                .run
+                .as_ref()
+                .and_then(|run| save_trajectory(args.trajectory.as_deref(), &run.trajectory));
+            print_failure(&error, &args, saved);
             return Err(error);
         }
     };
-    let saved = match &args.trajectory {
-        Some(path) => match answer.trajectory.save(path) {
-            Ok(()) => Some(path.as_path()),
-            Err(e) => {
-                eprintln!(
-                    "rlm: warning: could not write the trajectory to {}: {e}",
-                    path.display()
-                );
-                None
-            }
-        },
-        None => None,
-    };
+    let saved = save_trajectory(args.trajectory.as_deref(), &answer.trajectory);
     if args.json {
         println!("{}", report::answer_json(&answer, saved));
     } else {
         println!("{}", answer.answer);
         if !args.quiet {
-            eprintln!("{}", report::usage_text(&answer, saved));
+            eprintln!("{}", report::usage_text((&answer).into(), saved));
         }
     }
     match (&args.trajectory, saved) {
@@ -61,6 +56,22 @@ pub(crate) async fn run(args: RunArgs) -> Result<(), CliError> {
             path.display()
         ))),
         _ => Ok(()),
+    }
+}
+
+/// Writes `trajectory` to `path` when one was asked for; returns the path when it was written (a
+/// failure is a warning on stderr).
+fn save_trajectory<'a>(path: Option<&'a Path>, trajectory: &Trajectory) -> Option<&'a Path> {
+    let path = path?;
+    match trajectory.save(path) {
+        Ok(()) => Some(path),
+        Err(e) => {
+            eprintln!(
+                "rlm: warning: could not write the trajectory to {}: {e}",
+                path.display()
+            );
+            None
+        }
     }
 }
 
@@ -115,13 +126,19 @@ fn build_rlm(args: &RunArgs, clients: &Clients, progress: Progress) -> Result<Rl
         .build()?)
 }
 
-/// Shows what a failed run leaves: the partial answer (stdout) or the JSON error object.
-fn print_failure(error: &CliError, json: bool) {
-    if json {
-        println!("{}", report::error_json(error));
-    } else if let Some(partial) = &error.partial {
+/// Shows what a failed run leaves: the partial answer (stdout) and the usage report up to the stop
+/// (stderr, unless quiet), or the JSON error object with the same facts.
+fn print_failure(error: &CliError, args: &RunArgs, trajectory: Option<&Path>) {
+    if args.json {
+        println!("{}", report::error_json(error, trajectory));
+        return;
+    }
+    if let Some(partial) = error.partial_answer() {
         eprintln!("rlm: the run stopped early; best partial answer so far follows on stdout");
         println!("{partial}");
+    }
+    if let (Some(run), false) = (&error.run, args.quiet) {
+        eprintln!("{}", report::usage_text(run.as_ref().into(), trajectory));
     }
 }
 

@@ -65,6 +65,54 @@ fn code_of(path: &std::path::Path) -> String {
 }
 
 #[test]
+fn demo_stopped_by_its_timeout_exits_5_and_keeps_the_trajectory() {
+    let dir = scratch_dir("demo-timeout");
+    // Sub replies take 30 s; each run may take 3 s: the sequential run stops at its first sub-call.
+    let output = rlm()
+        .args([
+            "demo",
+            "--size",
+            "64KiB",
+            "--latency-ms",
+            "30000",
+            "--timeout",
+            "3s",
+            "--quiet",
+            "--out-dir",
+        ])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(5),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let line = crate::support::assert_one_error_line(&output.stderr);
+    assert!(line.contains("timeout"), "{line}");
+    let path = dir.join("sequential.jsonl");
+    assert!(stdout.contains("sequential stopped after"), "{stdout}");
+    assert!(
+        stdout.contains(&format!("trajectory so far: {}", path.display())),
+        "{stdout}"
+    );
+    let text = std::fs::read_to_string(&path).unwrap();
+    let records: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records[0]["type"], "run", "{text:.300}");
+    assert_eq!(records[0]["root_model"], "sim-root-sequential");
+    assert!(
+        records.iter().any(|r| r["type"] == "iteration"),
+        "{text:.300}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
 fn demo_with_a_real_provider_needs_its_key() {
     let output = rlm()
         .args(["demo", "--provider", "anthropic", "--model", "claude-x"])

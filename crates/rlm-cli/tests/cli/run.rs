@@ -123,22 +123,49 @@ fn budget_reached_exits_5() {
     let dir = scratch_dir("run-budget");
     let (context, _) = haystack_file(&dir);
     let server = SimServerProcess::start(&["--latency-ms", "1"]);
+    let trajectory = dir.join("partial.jsonl");
     let output = rlm()
         .arg("run")
         .arg("--context")
         .arg(&context)
         .args(sim_args(&server.url, "sim-root-batch"))
-        .args(["--token-budget", "50"])
+        .args([
+            "--token-budget",
+            "50",
+            "--price-in",
+            "1",
+            "--price-out",
+            "2",
+        ])
+        .arg("--trajectory")
+        .arg(&trajectory)
         .output()
         .unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(5),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(5), "{stderr}");
     let line = assert_one_error_line(&output.stderr);
     assert!(line.contains("token budget"), "{line}");
+    // The stopped run still reports its usage and cost, and names its trajectory.
+    assert!(
+        stderr.contains("usage:") && stderr.contains("sim-root-batch: 1 calls"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("cost: $"), "{stderr}");
+    assert!(
+        stderr.contains(&format!("trajectory: {}", trajectory.display())),
+        "{stderr}"
+    );
+    // The partial trajectory: run metadata first, then the iteration that finished before the stop.
+    let text = std::fs::read_to_string(&trajectory).unwrap();
+    let records: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records[0]["type"], "run", "{text:.300}");
+    assert_eq!(records[0]["root_model"], "sim-root-batch");
+    assert_eq!(records[0]["limits"]["token_budget"], 50);
+    let iterations = records.iter().filter(|r| r["type"] == "iteration").count();
+    assert!(iterations >= 1, "{text:.300}");
     std::fs::remove_dir_all(dir).unwrap();
 }
 
@@ -169,6 +196,17 @@ fn timeout_reached_exits_5_with_json_error() {
         (v["class"].as_str(), v["exit_code"].as_u64()),
         (Some("limit"), Some(5))
     );
+    // What the run did before the timeout: the first root turn, at least.
+    assert!(v["iterations"].as_u64().unwrap() >= 1, "{v}");
+    assert!(
+        v["usage"]["per_model"]["sim-root-batch"]["calls"]
+            .as_u64()
+            .unwrap()
+            >= 1,
+        "{v}"
+    );
+    assert!(v["duration_ms"].as_u64().unwrap() >= 1000, "{v}");
+    assert!(v["cost_usd"].is_null() && v["trajectory"].is_null(), "{v}");
     // The first cell (inspecting the context) succeeded before the timeout: it is the partial answer.
     assert!(
         v["partial_answer"]
