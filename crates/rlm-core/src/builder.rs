@@ -156,8 +156,11 @@ impl RlmBuilder {
         self
     }
 
-    /// Recursion depth (default 1). The root is depth 0; code at depth `d < max_depth` may make sub-calls;
-    /// `rlm_query` / `rlm_batch` start child RLMs only when `d + 1 < max_depth`. 0 disables sub-calls.
+    /// Recursion depth (default 1). The root is depth 0; code at depth `d < max_depth` may make sub-calls
+    /// (`llm_query`, `llm_batch`, `rlm_query`, `rlm_batch`); `rlm_query` / `rlm_batch` start child RLMs
+    /// when `d + 1 < max_depth` and are plain sub-model calls otherwise (a query at depth >= `max_depth`
+    /// is a plain LM call), so code written for recursion still works. The prompt mentions them only
+    /// when they start child RLMs. 0 disables sub-calls (and `rlm_*` are not defined).
     pub fn max_depth(mut self, n: usize) -> Self {
         self.max_depth = n;
         self

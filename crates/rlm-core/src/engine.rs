@@ -97,7 +97,8 @@ pub(crate) async fn run_child(
     let handler = Arc::new(Handler::new(depth, run_id, Some(Arc::clone(&shared))));
     let config = SandboxConfig {
         limits: shared.settings.sandbox_limits.clone(),
-        recursive_functions: depth + 1 < shared.settings.max_depth,
+        // `rlm_*` exist whenever sub-calls do; at the depth limit they are plain calls.
+        recursive_functions: depth < shared.settings.max_depth,
     };
     let sandbox =
         Sandbox::new(config, handler).map_err(|e| format!("child RLM could not start: {e}"))?;

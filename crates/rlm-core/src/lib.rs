@@ -3,7 +3,8 @@
 //! A root model answers a query about a context it never reads whole: the context lives in a QuickJS
 //! sandbox as `context`, the model writes JavaScript in ```` ```repl ```` blocks, and that code calls
 //! sub-models with `llm_query` / `llm_batch` (and, with `max_depth >= 2`, child RLMs with `rlm_query` /
-//! `rlm_batch`) until the model answers with `FINAL(...)` or `FINAL_VAR(name)`.
+//! `rlm_batch`; at the depth limit these are plain sub-model calls) until the model answers with
+//! `FINAL(...)` or `FINAL_VAR(name)`.
 //!
 //! # Principal types
 //! - [`Rlm`] (built with [`Rlm::builder`] → [`RlmBuilder`]): `completion(context, query)` →

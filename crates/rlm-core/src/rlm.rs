@@ -111,7 +111,8 @@ pub(crate) async fn complete(
         if slot.sandbox.is_none() {
             let config = SandboxConfig {
                 limits: settings.sandbox_limits.clone(),
-                recursive_functions: 1 < settings.max_depth,
+                // `rlm_*` exist whenever sub-calls do; at the depth limit they are plain calls.
+                recursive_functions: 0 < settings.max_depth,
             };
             slot.sandbox = Some(Sandbox::new(config, Arc::clone(&slot.handler) as _)?);
         }

@@ -186,25 +186,60 @@ async fn depth_two_starts_a_child_run() {
     assert_eq!(child_iteration.parent_run_id, Some(0));
 }
 
+/// "A query at depth >= max_depth is a plain LM call": with `max_depth` 1 the root's code may still call
+/// `rlm_query` / `rlm_batch` (code written for recursion keeps working), and they reach the sub model as
+/// plain calls; no child run starts. The prompt does not advertise them (recursion is not real).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rlm_query_at_the_depth_limit_is_a_plain_call() {
-    let code = repl("var c = typeof rlm_query === 'function' ? rlm_query('abc') : 'absent';");
+    let code = repl("var c = rlm_query('abc') + '|' + rlm_batch(['p', 'q']).join('|');");
     let reply = format!("{code}FINAL_VAR(c)");
     let root = Arc::new(Scripted::replies("root", &[&reply]));
     let sub = Arc::new(child_playing_sub());
     let answer = Rlm::builder()
-        .root(root)
-        .sub(sub)
+        .root(root.clone())
+        .sub(sub.clone())
         .max_depth(1)
         .build()
         .unwrap()
         .completion("c", "q")
         .await
         .unwrap();
-    assert_eq!(
-        answer.answer, "absent",
-        "rlm_query is not defined when max_depth is 1"
+    assert_eq!(answer.answer, "echo:abc|echo:p|echo:q");
+    assert_eq!(sub.calls(), 3);
+    assert!(
+        sub.requests().iter().all(|r| !is_root_turn(r)),
+        "plain calls, not child runs"
     );
+    assert!(
+        !answer
+            .trajectory
+            .records
+            .iter()
+            .any(|r| matches!(r, TrajectoryRecord::ChildRun(_))),
+        "no child run starts at the depth limit"
+    );
+    let system = &root.requests()[0].messages[0].content;
+    assert!(
+        !system.contains("rlm_query"),
+        "the prompt advertises rlm_query only when recursion is real"
+    );
+}
+
+/// With `max_depth` 0 there are no sub-calls at all, so `rlm_query` is not defined.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rlm_query_is_absent_without_sub_calls() {
+    let code = repl("var c = typeof rlm_query === 'function' ? rlm_query('abc') : 'absent';");
+    let reply = format!("{code}FINAL_VAR(c)");
+    let root = Arc::new(Scripted::replies("root", &[&reply]));
+    let answer = Rlm::builder()
+        .root(root)
+        .max_depth(0)
+        .build()
+        .unwrap()
+        .completion("c", "q")
+        .await
+        .unwrap();
+    assert_eq!(answer.answer, "absent");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
