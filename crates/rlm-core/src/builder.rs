@@ -209,9 +209,10 @@ impl RlmBuilder {
     ///
     /// The sandbox's own CPU-time limit (`SandboxLimits`) does not count time spent waiting for
     /// sub-calls, so a cell looping over `llm_query` could otherwise run for hours. When a cell passes
-    /// this limit, the loop stops waiting for it: the model sees the error "the cell ran longer than its
-    /// wall-clock limit of ..." for that cell, and the run goes on with the next iteration. Waiting for
-    /// the sandbox afterwards (later cells, `FINAL_VAR`) is bounded by the same limit.
+    /// this limit, it is cancelled (dropping `Sandbox::execute`'s future stops the cell and its host
+    /// calls; variables it set before stay): the model sees the error "the cell ran longer than its
+    /// wall-clock limit of ..." for that cell, and the run goes on with the next iteration. Every other
+    /// wait on the sandbox (`FINAL_VAR`, the variable list) is bounded by the same limit.
     pub fn cell_timeout(mut self, limit: Duration) -> Self {
         self.cell_timeout = limit;
         self

@@ -434,7 +434,7 @@ impl<'a> Engine<'a> {
 /// The error a cell that passed the wall-clock cell limit shows the model.
 fn cell_timeout_message(limit: Duration) -> String {
     format!(
-        "Error: the cell ran longer than its wall-clock limit of {limit:?} and was abandoned; \
+        "Error: the cell ran longer than its wall-clock limit of {limit:?} and was stopped; \
          split the work into smaller cells, prefer llm_batch over many sequential llm_query calls"
     )
 }

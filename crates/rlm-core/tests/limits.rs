@@ -459,7 +459,13 @@ async fn same_client_as_root_and_sub_shares_one_rate_limiter() {
 async fn cell_wall_clock_limit_ends_a_cell_looping_over_sub_calls() {
     let root = Arc::new(Scripted::replies(
         "root",
-        &[&repl("while (true) { llm_query('x') }"), "FINAL(done)"],
+        &[
+            &repl("var before = 'kept'; while (true) { llm_query('x') }"),
+            &format!(
+                "{}FINAL_VAR(z)",
+                repl("var z = before + ' after'; print(z)")
+            ),
+        ],
     ));
     let sub = Arc::new(
         rlm_client::Simulated::new("sub", |_: &rlm_client::CompletionRequest| "y".to_owned())
@@ -476,9 +482,13 @@ async fn cell_wall_clock_limit_ends_a_cell_looping_over_sub_calls() {
         .await
         .expect("the cell limit must end the cell")
         .unwrap();
-    assert_eq!(answer.answer, "done");
+    // The timed-out cell was cancelled: the sandbox is free for the next cell and keeps its variables.
+    assert_eq!(answer.answer, "kept after");
     assert_eq!(answer.iterations, 2);
     assert!(sub.calls() >= 2, "the loop made sub-calls: {}", sub.calls());
+    let second = answer.trajectory.iterations().nth(1).unwrap();
+    // Had it waited behind the abandoned cell, it would have passed the 1 s limit too.
+    assert_eq!(second.cells[0].error, None);
     let first = answer.trajectory.iterations().next().unwrap();
     let error = first.cells[0].error.as_deref().unwrap();
     assert!(
