@@ -30,10 +30,7 @@ pub(crate) fn reserved_functions<'js>(
     recursive: bool,
 ) -> rquickjs::Result<Vec<(&'static str, Value<'js>)>> {
     let print = print_fn(ctx, host)?;
-    let console = Object::new(ctx.clone())?;
-    for method in ["log", "info", "warn", "error", "debug"] {
-        console.set(method, print.clone())?;
-    }
+    let console = console(ctx, &print.clone().into_value())?;
     let mut all = vec![
         (
             "llm_query",
@@ -60,6 +57,41 @@ pub(crate) fn reserved_functions<'js>(
         ));
     }
     Ok(all)
+}
+
+/// A fresh `console` whose methods are `print`. Rebuilt after every cell, so a cell that
+/// replaces `console.log` or freezes `console` does not disable output capture later.
+pub(crate) fn console<'js>(ctx: &Ctx<'js>, print: &Value<'js>) -> rquickjs::Result<Object<'js>> {
+    let console = Object::new(ctx.clone())?;
+    for method in ["log", "info", "warn", "error", "debug"] {
+        console.set(method, print.clone())?;
+    }
+    Ok(console)
+}
+
+/// Defines `name` on the global object as a non-configurable accessor over a hidden slot
+/// and returns the function that resets the slot. User code can assign the name (the new
+/// value lasts until the slot is reset after the cell) but cannot delete or redefine it
+/// (`Object.defineProperty` throws, so a fake can never outlive the cell). Runs before any
+/// user code, so the built-ins it uses are the originals.
+pub(crate) fn define_reserved<'js>(
+    ctx: &Ctx<'js>,
+    name: &str,
+    value: Value<'js>,
+) -> rquickjs::Result<Function<'js>> {
+    let define: Function = ctx.eval(
+        "(function (target, name, value) {\n\
+           let current = value;\n\
+           Object.defineProperty(target, name, {\n\
+             get() { return current; },\n\
+             set(v) { current = v; },\n\
+             enumerable: true,\n\
+             configurable: false,\n\
+           });\n\
+           return function reset(v) { current = v; };\n\
+         })",
+    )?;
+    define.call((ctx.globals(), name, value))
 }
 
 fn named<'js>(function: Function<'js>, name: &str) -> rquickjs::Result<Function<'js>> {

@@ -6,14 +6,15 @@ use std::sync::{Arc, mpsc};
 use std::time::Instant;
 
 use rquickjs::context::EvalOptions;
+use rquickjs::object::Property;
 use rquickjs::promise::PromiseState;
-use rquickjs::{Context, Ctx, Object, Persistent, Promise, Runtime, Value};
+use rquickjs::{Context, Ctx, Function, Object, Persistent, Promise, Runtime, Value};
 use tokio::runtime::Handle;
 use tokio::sync::oneshot;
 
 use crate::context::{BASE_MEMORY, memory_for};
 use crate::format;
-use crate::globals::reserved_functions;
+use crate::globals::{console, define_reserved, reserved_functions};
 use crate::host::{Host, Shutdown};
 use crate::rewrite::rewrite_declarations;
 use crate::truncate::truncate_middle;
@@ -62,10 +63,18 @@ fn init_error(e: &rquickjs::Error) -> SandboxError {
     SandboxError::Init(e.to_string())
 }
 
+/// A reserved global: its own value and the function that puts it back after a cell.
+struct Reserved {
+    name: &'static str,
+    value: Persistent<Value<'static>>,
+    reset: Persistent<Function<'static>>,
+}
+
 /// State of the sandbox thread. Field order matters: persistent values drop before the
 /// context and runtime.
 struct Worker {
-    reserved: Vec<(&'static str, Persistent<Value<'static>>)>,
+    reserved: Vec<Reserved>,
+    context_reset: Persistent<Function<'static>>,
     current_context: Option<Persistent<Value<'static>>>,
     contexts_loaded: usize,
     memory_for_contexts: usize,
@@ -117,21 +126,26 @@ impl Worker {
         });
         let interrupt_host = host.clone();
         runtime.set_interrupt_handler(Some(Box::new(move || interrupt_host.should_interrupt())));
-        let reserved = context
+        let (reserved, context_reset) = context
             .with(|ctx| -> rquickjs::Result<_> {
-                let globals = ctx.globals();
                 let mut saved = Vec::new();
                 for (name, value) in reserved_functions(&ctx, &host, config.recursive_functions)? {
-                    globals.set(name, value.clone())?;
-                    saved.push((name, Persistent::save(&ctx, value)));
+                    let reset = define_reserved(&ctx, name, value.clone())?;
+                    saved.push(Reserved {
+                        name,
+                        value: Persistent::save(&ctx, value),
+                        reset: Persistent::save(&ctx, reset),
+                    });
                 }
-                globals.set("context", Value::new_undefined(ctx.clone()))?;
+                let undefined = Value::new_undefined(ctx.clone());
+                let context_reset = define_reserved(&ctx, "context", undefined)?;
                 *host.baseline.borrow_mut() = global_names(&ctx).into_iter().collect();
-                Ok(saved)
+                Ok((saved, Persistent::save(&ctx, context_reset)))
             })
             .map_err(|e| init_error(&e))?;
         Ok(Self {
             reserved,
+            context_reset,
             current_context: None,
             contexts_loaded: 0,
             memory_for_contexts: 0,
@@ -154,9 +168,7 @@ impl Worker {
                     // A caller that already gave up does not get its cell run.
                     if !cancel.is_triggered() {
                         *self.host.cancel.borrow_mut() = cancel;
-                        let result = self.execute(&code);
-                        *self.host.cancel.borrow_mut() = Arc::new(Shutdown::new());
-                        let _ = reply.send(result);
+                        let _ = reply.send(self.execute(&code));
                     }
                 }
                 Command::FinalVar(name, reply) => {
@@ -195,12 +207,17 @@ impl Worker {
                     rquickjs::String::from_str(ctx.clone(), &text).map(rquickjs::String::into_value)
                 }
                 .map_err(|e| describe(&ctx, &e))?;
-                let globals = ctx.globals();
-                globals
-                    .set(format!("context_{n}"), value.clone())
+                // context_N never changes: read-only and not redefinable.
+                ctx.globals()
+                    .prop(
+                        format!("context_{n}"),
+                        Property::from(value.clone()).enumerable(),
+                    )
                     .map_err(|e| describe(&ctx, &e))?;
-                globals
-                    .set("context", value.clone())
+                self.context_reset
+                    .clone()
+                    .restore(&ctx)
+                    .and_then(|reset| reset.call::<_, ()>((value.clone(),)))
                     .map_err(|e| describe(&ctx, &e))?;
                 Ok(Persistent::save(&ctx, value))
             });
@@ -231,10 +248,16 @@ impl Worker {
         // Jobs left queued by a stopped cell run (interrupted at once) into throwaway state.
         let cell = host.cell.replace(host.new_cell());
         self.discard_pending_jobs();
-        let variables = self.context.with(|ctx| {
-            self.restore_reserved(&ctx);
-            user_variables(&ctx, &host)
-        });
+        // The cell is over: nothing may interrupt the restore below.
+        *host.cancel.borrow_mut() = Arc::new(Shutdown::new());
+        let (restored, variables) = self
+            .context
+            .with(|ctx| (self.restore_reserved(&ctx), user_variables(&ctx, &host)));
+        let error = match (error, restored) {
+            (error, Ok(())) => error,
+            (None, Err(e)) => Some(e),
+            (Some(error), Err(e)) => Some(format!("{error}\n{e}")),
+        };
         if error.is_some() {
             self.runtime.run_gc();
         }
@@ -357,24 +380,48 @@ impl Worker {
             .unwrap_or(BASE_MEMORY.saturating_add(self.memory_for_contexts))
     }
 
-    /// Puts back the sandbox's functions and `context` after a cell that overwrote them.
-    fn restore_reserved(&self, ctx: &Ctx<'_>) {
-        let globals = ctx.globals();
-        for (name, value) in &self.reserved {
-            if let Ok(value) = value.clone().restore(ctx)
-                && globals.set(*name, value).is_err()
+    /// Puts back the sandbox's functions, a fresh `console` and `context` after a cell that
+    /// assigned them. An error says which names could not be restored.
+    fn restore_reserved(&self, ctx: &Ctx<'_>) -> Result<(), String> {
+        let mut failed = Vec::new();
+        let mut print = None;
+        for reserved in &self.reserved {
+            let value = reserved.value.clone().restore(ctx);
+            if reserved.name == "print" {
+                print = value.as_ref().ok().cloned();
+            }
+            let value = match (reserved.name, &print) {
+                ("console", Some(print)) => console(ctx, print).map(Object::into_value),
+                _ => value,
+            };
+            let reset = reserved.reset.clone().restore(ctx);
+            if value
+                .and_then(|value| reset.and_then(|reset| reset.call::<_, ()>((value,))))
+                .is_err()
             {
                 let _ = ctx.catch();
+                failed.push(reserved.name);
             }
         }
         let context = match &self.current_context {
-            Some(value) => value.clone().restore(ctx).ok(),
-            None => Some(Value::new_undefined(ctx.clone())),
+            Some(value) => value.clone().restore(ctx),
+            None => Ok(Value::new_undefined(ctx.clone())),
         };
-        if let Some(context) = context
-            && globals.set("context", context).is_err()
+        let reset = self.context_reset.clone().restore(ctx);
+        if context
+            .and_then(|context| reset.and_then(|reset| reset.call::<_, ()>((context,))))
+            .is_err()
         {
             let _ = ctx.catch();
+            failed.push("context");
+        }
+        if failed.is_empty() {
+            Ok(())
+        } else {
+            Err(format!(
+                "InternalError: the sandbox could not restore {}; later cells may see wrong values",
+                failed.join(", ")
+            ))
         }
     }
 }

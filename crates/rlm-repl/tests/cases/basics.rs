@@ -267,3 +267,43 @@ async fn rlm_functions_exist_only_when_enabled() {
         Some("'function'")
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reserved_names_cannot_be_redefined_for_good() {
+    let (sb, _) = sandbox();
+    sb.load_context("the context".into()).await.unwrap();
+    for code in [
+        "Object.defineProperty(globalThis, 'llm_query', {value: 1, writable: false, configurable: false})",
+        "Object.defineProperty(globalThis, 'context', {get() { return 'fake' }})",
+        "Object.defineProperty(globalThis, 'context_0', {get() { return 'fake' }})",
+        "Object.defineProperty(globalThis, 'console', {value: {}})",
+    ] {
+        let error = run(&sb, code).await.error.unwrap_or_default();
+        assert!(error.starts_with("TypeError"), "{code}: {error}");
+    }
+    run(
+        &sb,
+        "delete globalThis.print; delete globalThis.context; context_0 = 'changed'",
+    )
+    .await;
+    // Within a cell, assignment works; afterwards the originals are back.
+    let cell = run(
+        &sb,
+        "llm_query = 1; context = 'mine'; [typeof llm_query, context]",
+    )
+    .await;
+    assert_eq!(cell.value.as_deref(), Some("[\"number\",\"mine\"]"));
+    run(
+        &sb,
+        "console.log = () => {}; console.error = null; Object.freeze(console)",
+    )
+    .await;
+    let cell = run(
+        &sb,
+        "print(context, context_0); console.log(llm_query('a')); console.error('e'); typeof llm_query",
+    )
+    .await;
+    assert_eq!(cell.error, None);
+    assert_eq!(cell.stdout, "the context the context\nLlm:a\ne\n");
+    assert_eq!(cell.value.as_deref(), Some("'function'"));
+}
