@@ -54,10 +54,14 @@ pub(crate) struct ProviderArgs {
     #[arg(long)]
     pub(crate) sub_model: Option<String>,
     /// Base URL up to /v1, for OpenAI-compatible servers: http://localhost:11434/v1 (Ollama),
-    /// http://localhost:8000/v1 (vLLM), https://openrouter.ai/api/v1, ...
+    /// http://localhost:8000/v1 (vLLM), https://openrouter.ai/api/v1, ... (default OPENAI_BASE_URL /
+    /// ANTHROPIC_BASE_URL, else the provider's API). The default key variable is sent only to
+    /// https://api.openai.com or https://api.anthropic.com: a custom server gets no key unless you
+    /// name one with --api-key-env (OpenRouter, LiteLLM); Ollama/vLLM need none.
     #[arg(long)]
     pub(crate) base_url: Option<String>,
-    /// Read the API key from this environment variable (default OPENAI_API_KEY or ANTHROPIC_API_KEY).
+    /// Read the API key from this environment variable and send it to the base URL, whatever it is
+    /// (default: OPENAI_API_KEY or ANTHROPIC_API_KEY, sent only to the provider's own API).
     #[arg(long, value_name = "NAME", value_parser = parse_env_name)]
     pub(crate) api_key_env: Option<String>,
 }

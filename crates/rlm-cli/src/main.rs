@@ -11,7 +11,10 @@
 //! - `rlm sim-server --port P`: serves that simulated model until Ctrl-C; prints its base URL first.
 //!
 //! Keys come from `OPENAI_API_KEY` / `ANTHROPIC_API_KEY`, or the variable named by `--api-key-env`;
-//! they are never printed. OpenAI-compatible servers other than OpenAI's own need no key.
+//! they are never printed. The default variables' keys are sent only to the providers' own APIs
+//! (`https://api.openai.com`, `https://api.anthropic.com`): a custom `--base-url` / `OPENAI_BASE_URL`
+//! gets no key (Ollama, vLLM, llama.cpp need none) unless `--api-key-env NAME` names one (OpenRouter,
+//! LiteLLM); a custom Anthropic base URL needs `--api-key-env`.
 //!
 //! Cost: the cost report and `--budget-usd` need prices, given with `--price-in` / `--price-out`
 //! (USD per million tokens, with `--sub-price-in` / `--sub-price-out` for a different sub model).

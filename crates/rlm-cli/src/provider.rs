@@ -59,19 +59,68 @@ pub(crate) fn key_variable(args: &ProviderArgs) -> &str {
     }
 }
 
+/// OpenAI's API host: the only host `OPENAI_API_KEY` is sent to without `--api-key-env`.
+const OPENAI_HOST: &str = "api.openai.com";
+/// Anthropic's API host: the only host `ANTHROPIC_API_KEY` is sent to without `--api-key-env`.
+const ANTHROPIC_HOST: &str = "api.anthropic.com";
+
+/// Whether `base_url` is `https://` on exactly `host` (any port, path, case).
+fn is_official(base_url: &str, host: &str) -> bool {
+    let Some(rest) = base_url
+        .get(..8)
+        .filter(|scheme| scheme.eq_ignore_ascii_case("https://"))
+        .and_then(|_| base_url.get(8..))
+    else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    // userinfo@host:port — the host is after the last '@' and before the port.
+    let host_port = authority.rsplit('@').next().unwrap_or_default();
+    let found = host_port.split(':').next().unwrap_or_default();
+    found.eq_ignore_ascii_case(host)
+}
+
+/// The key to send to `base_url`, read through `lookup` (blank values count as unset).
+///
+/// - `--api-key-env NAME`: the key from `NAME`, sent to whatever base URL is used (OpenRouter, LiteLLM,
+///   a proxy); missing is a usage error.
+/// - otherwise, the provider's own host (`https://api.openai.com`, `https://api.anthropic.com`): the key
+///   from the default variable; missing is a usage error.
+/// - otherwise (a custom base URL): OpenAI-compatible servers get no key at all (Ollama, vLLM and
+///   llama.cpp need none), so the default variable's key never leaks to a third-party server;
+///   Anthropic clients always need a key, so a custom Anthropic base URL needs `--api-key-env`.
+fn key_for(
+    args: &ProviderArgs,
+    base_url: &str,
+    lookup: &impl Fn(&str) -> Option<String>,
+) -> Result<Option<String>, CliError> {
+    let variable = key_variable(args);
+    let missing_key = || {
+        CliError::usage(format!(
+            "{variable} is not set; export it with your API key, or pass --api-key-env NAME to read the key from another variable"
+        ))
+    };
+    let official_host = match args.provider {
+        ProviderKind::Openai => OPENAI_HOST,
+        ProviderKind::Anthropic => ANTHROPIC_HOST,
+    };
+    if args.api_key_env.is_some() || is_official(base_url, official_host) {
+        return lookup(variable).map(Some).ok_or_else(missing_key);
+    }
+    match args.provider {
+        ProviderKind::Openai => Ok(None),
+        ProviderKind::Anthropic => Err(CliError::usage(format!(
+            "the base URL is not {official_host}: pass --api-key-env NAME to choose the variable whose key is sent to it"
+        ))),
+    }
+}
+
 fn build_one(
     args: &ProviderArgs,
     model: &str,
     request_timeout: Duration,
     lookup: &impl Fn(&str) -> Option<String>,
 ) -> Result<Arc<dyn LlmClient>, CliError> {
-    let variable = key_variable(args);
-    let key = lookup(variable);
-    let missing_key = || {
-        CliError::usage(format!(
-            "{variable} is not set; export it with your API key, or pass --api-key-env NAME to read the key from another variable"
-        ))
-    };
     match args.provider {
         ProviderKind::Openai => {
             let base_url = args
@@ -79,11 +128,7 @@ fn build_one(
                 .clone()
                 .or_else(|| lookup("OPENAI_BASE_URL"))
                 .unwrap_or_else(|| OPENAI_BASE_URL.to_owned());
-            let official = base_url.trim_end_matches('/') == OPENAI_BASE_URL;
-            // Local servers (Ollama, vLLM, ...) need no key, unless the user named a variable.
-            if key.is_none() && (official || args.api_key_env.is_some()) {
-                return Err(missing_key());
-            }
+            let key = key_for(args, &base_url, lookup)?;
             let mut builder = OpenAiCompatible::builder(model)
                 .base_url(base_url)
                 .request_timeout(request_timeout);
@@ -93,12 +138,12 @@ fn build_one(
             Ok(Arc::new(builder.build()?))
         }
         ProviderKind::Anthropic => {
-            let key = key.ok_or_else(missing_key)?;
             let base_url = args
                 .base_url
                 .clone()
                 .or_else(|| lookup("ANTHROPIC_BASE_URL"))
                 .unwrap_or_else(|| ANTHROPIC_BASE_URL.to_owned());
+            let key = key_for(args, &base_url, lookup)?.unwrap_or_default();
             let client = Anthropic::builder(model, key)
                 .base_url(base_url)
                 .request_timeout(request_timeout)
@@ -161,6 +206,76 @@ mod tests {
         })
         .unwrap();
         assert_eq!(with_key.sub.model(), "m");
+    }
+
+    #[test]
+    fn official_hosts_are_recognised_exactly() {
+        assert!(is_official("https://api.openai.com/v1", OPENAI_HOST));
+        assert!(is_official("HTTPS://API.OpenAI.com:443/v1/", OPENAI_HOST));
+        assert!(!is_official("http://api.openai.com/v1", OPENAI_HOST));
+        assert!(!is_official(
+            "https://api.openai.com.evil.example/v1",
+            OPENAI_HOST
+        ));
+        assert!(!is_official(
+            "https://api.openai.com@evil.example/v1",
+            OPENAI_HOST
+        ));
+        assert!(!is_official(
+            "https://evil.example/api.openai.com",
+            OPENAI_HOST
+        ));
+        assert!(!is_official("http://localhost:11434/v1", OPENAI_HOST));
+        assert!(is_official(ANTHROPIC_BASE_URL, ANTHROPIC_HOST));
+        assert!(is_official(OPENAI_BASE_URL, OPENAI_HOST));
+    }
+
+    #[test]
+    fn default_key_goes_only_to_the_official_host() {
+        let env = |name: &str| match name {
+            "OPENAI_API_KEY" => Some("sk-default".to_owned()),
+            "ANTHROPIC_API_KEY" => Some("sk-ant".to_owned()),
+            "ROUTER_KEY" => Some("sk-router".to_owned()),
+            _ => None,
+        };
+        let key = |provider, url: &str, key_env: Option<&str>| {
+            key_for(&args(provider, Some(url), key_env), url, &env)
+        };
+        let openai = ProviderKind::Openai;
+        assert_eq!(
+            key(openai, "https://api.openai.com/v1", None).unwrap(),
+            Some("sk-default".into())
+        );
+        // A custom server never gets OPENAI_API_KEY unasked.
+        for url in [
+            "http://localhost:11434/v1",
+            "https://openrouter.ai/api/v1",
+            "http://api.openai.com/v1",
+        ] {
+            assert_eq!(key(openai, url, None).unwrap(), None, "{url}");
+        }
+        // --api-key-env sends the named key wherever the base URL points.
+        assert_eq!(
+            key(openai, "https://openrouter.ai/api/v1", Some("ROUTER_KEY")).unwrap(),
+            Some("sk-router".into())
+        );
+        assert_eq!(
+            key(openai, "http://localhost:8000/v1", Some("OPENAI_API_KEY")).unwrap(),
+            Some("sk-default".into())
+        );
+        let anthropic = ProviderKind::Anthropic;
+        assert_eq!(
+            key(anthropic, ANTHROPIC_BASE_URL, None).unwrap(),
+            Some("sk-ant".into())
+        );
+        let e = key(anthropic, "https://proxy.example/v1", None).unwrap_err();
+        assert_eq!(e.class, ExitClass::Usage);
+        assert!(e.to_string().contains("--api-key-env"), "{e}");
+        assert!(!e.to_string().contains("sk-"), "{e}");
+        assert_eq!(
+            key(anthropic, "https://proxy.example/v1", Some("ROUTER_KEY")).unwrap(),
+            Some("sk-router".into())
+        );
     }
 
     #[test]

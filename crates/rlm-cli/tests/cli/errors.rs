@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::support::{assert_one_error_line, rlm, scratch_dir};
+use crate::support::{CaptureServer, assert_one_error_line, rlm, scratch_dir};
 
 /// Runs `rlm` with `args` and returns (exit code, the error line, stdout).
 fn fails(args: &[&str]) -> (Option<i32>, String, String) {
@@ -171,6 +171,52 @@ fn dead_server_is_a_provider_error_quickly_and_keeps_the_key_secret() {
             "the key leaked"
         );
     }
+}
+
+/// Runs `rlm run` against a capture server with `OPENAI_API_KEY` set (plus `extra` flags and `env`);
+/// returns the exit code and the head of the request the server received.
+fn request_head_with(extra: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String) {
+    let context = context_file("capture", b"some context");
+    let server = CaptureServer::start();
+    let mut cmd = rlm();
+    cmd.args(run_args(&context, "m", extra))
+        .args([
+            "--base-url",
+            &server.url,
+            "--retries",
+            "0",
+            "--timeout",
+            "30s",
+        ])
+        .env("OPENAI_API_KEY", "sk-default-NOT-FOR-THIRD-PARTIES");
+    for (name, value) in env {
+        cmd.env(name, value);
+    }
+    let output = cmd.output().unwrap();
+    (output.status.code(), server.request_head())
+}
+
+#[test]
+fn custom_base_url_gets_no_default_key_unless_named() {
+    let (code, head) = request_head_with(&[], &[]);
+    assert_eq!(code, Some(4), "{head}");
+    assert!(head.starts_with("POST /v1/chat/completions"), "{head}");
+    assert!(
+        !head.to_ascii_lowercase().contains("authorization"),
+        "{head}"
+    );
+    assert!(!head.contains("sk-default"), "{head}");
+    let (code, head) = request_head_with(
+        &["--api-key-env", "ROUTER_KEY"],
+        &[("ROUTER_KEY", "sk-router-named")],
+    );
+    assert_eq!(code, Some(4), "{head}");
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("authorization: bearer sk-router-named"),
+        "{head}"
+    );
+    assert!(!head.contains("sk-default"), "{head}");
 }
 
 #[test]

@@ -1,11 +1,13 @@
 //! Helpers: the `rlm` command with a clean environment, a `sim-server` child process that is killed on
-//! drop, scratch files.
+//! drop, a one-request capture server (to see which headers `rlm` sends), scratch files.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
+use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command as StdCommand, Stdio};
 use std::sync::mpsc;
-use std::time::Duration;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 
@@ -92,4 +94,54 @@ pub(crate) fn assert_one_error_line(stderr: &[u8]) -> String {
         .collect();
     assert_eq!(errors.len(), 1, "{text}");
     errors[0].to_owned()
+}
+
+/// A loopback HTTP server that records the head (request line and headers) of the first request and
+/// answers it with 400, so the `rlm` run fails at once with a provider error.
+pub(crate) struct CaptureServer {
+    pub(crate) url: String,
+    handle: JoinHandle<String>,
+}
+
+impl CaptureServer {
+    /// Listens on a free loopback port; gives up (empty head) after a minute without a request.
+    pub(crate) fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/v1", listener.local_addr().unwrap());
+        listener.set_nonblocking(true).unwrap();
+        let handle = std::thread::spawn(move || {
+            let deadline = Instant::now() + Duration::from_mins(1);
+            let mut stream = loop {
+                match listener.accept() {
+                    Ok((stream, _)) => break stream,
+                    Err(e) if e.kind() == ErrorKind::WouldBlock && Instant::now() < deadline => {
+                        std::thread::sleep(Duration::from_millis(20));
+                    }
+                    Err(_) => return String::new(),
+                }
+            };
+            stream.set_nonblocking(false).unwrap();
+            stream
+                .set_read_timeout(Some(Duration::from_secs(10)))
+                .unwrap();
+            let mut head = Vec::new();
+            let mut byte = [0_u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
+                head.push(byte[0]);
+            }
+            let body = r#"{"error":{"message":"captured","type":"invalid_request_error"}}"#;
+            let _ = write!(
+                stream,
+                "HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            String::from_utf8_lossy(&head).into_owned()
+        });
+        Self { url, handle }
+    }
+
+    /// The head of the request received (empty if none came).
+    pub(crate) fn request_head(self) -> String {
+        self.handle.join().unwrap()
+    }
 }
