@@ -257,3 +257,50 @@ fn json_context_is_passed_as_json() {
     assert_eq!(run["context_kind"], "json_array", "{run}");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn api_key_never_appears_in_output_logs_or_trajectory() {
+    let dir = scratch_dir("run-secret");
+    let (context, expected) = haystack_file(&dir);
+    let secret = "sk-live-test-SECRET-5f3a9c1e7b";
+    let server = SimServerProcess::start(&["--latency-ms", "1", "--chunks", "4"]);
+    // A finished run and a run stopped by its token budget (error path, partial trajectory, --json).
+    for (name, extra) in [
+        ("ok.jsonl", &[][..]),
+        ("stopped.jsonl", &["--token-budget", "50", "--json"][..]),
+    ] {
+        let trajectory = dir.join(name);
+        let output = rlm()
+            .arg("run")
+            .arg("--context")
+            .arg(&context)
+            .args(sim_args(&server.url, "sim-root-batch"))
+            .args(["--api-key-env", "RLM_TEST_SECRET_KEY"])
+            .args(extra)
+            .arg("--trajectory")
+            .arg(&trajectory)
+            .env("RLM_TEST_SECRET_KEY", secret)
+            .env("RUST_LOG", "trace")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        if extra.is_empty() {
+            assert!(output.status.success(), "{stderr}");
+            assert!(check_answer(stdout.trim(), &expected), "{stdout}");
+        } else {
+            assert_eq!(output.status.code(), Some(5), "{stderr}");
+        }
+        // Trace logging really ran (HTTP client internals included), so the check below means something.
+        assert!(stderr.contains("TRACE"), "{stderr:.500}");
+        let saved = std::fs::read_to_string(&trajectory).unwrap();
+        for (what, text) in [("stdout", &*stdout), ("stderr", &*stderr), (name, &*saved)] {
+            assert!(!text.contains(secret), "the key leaked into {what}");
+            assert!(
+                !text.contains("SECRET-5f3a"),
+                "part of the key leaked into {what}"
+            );
+        }
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
