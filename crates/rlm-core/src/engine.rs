@@ -298,7 +298,7 @@ impl<'a> Engine<'a> {
         let cap = self.shared.settings.sandbox_limits.output_cap_chars;
         for (index, code) in blocks.iter().enumerate() {
             let cell = self.execute(code).await?;
-            let rendered = truncate_middle(&cell.render(), cap);
+            let rendered = model_view(&cell, cap);
             if self.is_root()
                 && cell.error.is_none()
                 && (!cell.stdout.trim().is_empty() || cell.value.is_some())
@@ -431,6 +431,25 @@ impl<'a> Engine<'a> {
     }
 }
 
+/// The text the model sees for a cell, cut from the middle to `cap` characters. When the sandbox has
+/// already cut the printed output (to the same cap, with its own `[... N characters omitted ...]`
+/// marker), that output is kept as it is, and only the echoed value and error after it are cut, so the
+/// model never sees a second cut through the first one's marker.
+fn model_view(cell: &CellResult, cap: usize) -> String {
+    if cell.truncated_chars == 0 {
+        return truncate_middle(&cell.render(), cap);
+    }
+    let stdout = cell.stdout.trim_end_matches('\n');
+    if cell.value.is_none() && cell.error.is_none() {
+        return stdout.to_owned();
+    }
+    let rest = CellResult {
+        stdout: String::new(),
+        ..cell.clone()
+    };
+    format!("{stdout}\n{}", truncate_middle(&rest.render(), cap))
+}
+
 /// The error a cell that passed the wall-clock cell limit shows the model.
 fn cell_timeout_message(limit: Duration) -> String {
     format!(
@@ -453,4 +472,34 @@ fn cell_record(cell: &CellResult) -> CellRecord {
 
 fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn model_view_cuts_once() {
+        let short = CellResult {
+            stdout: "abc\n".into(),
+            error: Some("E".repeat(50)),
+            ..CellResult::default()
+        };
+        assert_eq!(model_view(&short, 10), truncate_middle(&short.render(), 10));
+        let cut = CellResult {
+            stdout: "hhhhh\n[... 90 characters omitted ...]\nttttt\n".into(),
+            error: Some("E".repeat(50)),
+            truncated_chars: 90,
+            ..CellResult::default()
+        };
+        let view = model_view(&cut, 10);
+        assert!(
+            view.starts_with("hhhhh\n[... 90 characters omitted ...]\nttttt\nEEEEE\n"),
+            "{view}"
+        );
+        assert!(
+            view.ends_with("[... 40 characters omitted ...]\nEEEEE"),
+            "{view}"
+        );
+    }
 }

@@ -262,3 +262,48 @@ async fn builder_rejects_invalid_configurations() {
     let err = Rlm::builder().root(root).limits(cost).build().unwrap_err();
     assert!(err.to_string().contains("no price"), "{err}");
 }
+
+/// The model sees long cell output cut from the middle: head and tail kept, a marker between, and the
+/// output part of the next turn no longer than the cap plus the marker.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn long_output_is_cut_head_and_tail_for_the_model() {
+    let code = repl("print('H'.repeat(40) + 'm'.repeat(920) + 'T'.repeat(40))");
+    let root = Arc::new(Scripted::replies("root", &[&code, "FINAL(ok)"]));
+    let answer = Rlm::builder()
+        .root(root.clone())
+        .output_cap(100)
+        .build()
+        .unwrap()
+        .completion("c", "q")
+        .await
+        .unwrap();
+    assert_eq!(answer.answer, "ok");
+    let seen = last_user(&root.requests()[1]);
+    let output = seen
+        .split_once("Output:\n")
+        .map(|(_, rest)| rest.split_once("\n\n").map_or(rest, |(o, _)| o))
+        .expect("an output section");
+    assert!(output.starts_with(&"H".repeat(40)), "head kept: {output}");
+    assert!(
+        output.trim_end().ends_with(&"T".repeat(40)),
+        "tail kept: {output}"
+    );
+    assert!(
+        output.contains("characters omitted ...]"),
+        "marker: {output}"
+    );
+    // Cut once: one marker, counting the whole middle (not a second cut through the first marker).
+    assert_eq!(output.matches("omitted").count(), 1, "{output}");
+    assert!(
+        output.contains("[... 900 characters omitted ...]")
+            || output.contains("[... 901 characters omitted ...]"),
+        "{output}"
+    );
+    assert!(!output.contains(&"m".repeat(30)), "middle cut: {output}");
+    assert!(
+        output.chars().count() <= 100 + 40,
+        "{} chars: {output}",
+        output.chars().count()
+    );
+    assert!(seen.chars().count() < 1_000, "the whole turn stays short");
+}
