@@ -105,3 +105,82 @@ async fn api_keys_never_appear_in_debug_or_trajectories() {
     let err = rlm.completion("c", "q").await.unwrap_err();
     assert!(!format!("{err} {err:?}").contains(secret));
 }
+
+/// A run over HTTP with keyed clients: the saved trajectory file, and the Debug output of the `Rlm`, the
+/// answer, a limit error and its partial trajectory, never hold the key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_keys_never_appear_in_a_saved_trajectory_of_a_real_run() {
+    use rlm_sim::{ScriptConfig, SimServer, SimServerConfig};
+    let secret = "sk-test-SECRET-trajectory-4242";
+    let server = SimServer::start(SimServerConfig {
+        root_latency: std::time::Duration::from_millis(1),
+        sub_latency: std::time::Duration::from_millis(1),
+        script: ScriptConfig {
+            chunks: 2,
+            ..ScriptConfig::default()
+        },
+        ..SimServerConfig::default()
+    })
+    .await
+    .unwrap();
+    let http = |model: &str| -> Arc<dyn rlm_client::LlmClient> {
+        Arc::new(
+            OpenAiCompatible::builder(model)
+                .api_key(secret)
+                .base_url(server.base_url())
+                .build()
+                .unwrap(),
+        )
+    };
+    let rlm = Rlm::builder()
+        .root(http("sim-root-batch"))
+        .sub(http("sim-sub"))
+        .build()
+        .unwrap();
+    let answer = rlm
+        .completion(format!("{MARKER} the magic number is 42."), "Find it.")
+        .await
+        .unwrap();
+    assert!(answer.iterations >= 1);
+    let path = std::env::temp_dir().join(format!(
+        "rlm-core-key-test-{}-{}.jsonl",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    ));
+    answer.trajectory.save(&path).unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    assert!(text.lines().count() > answer.iterations, "{text}");
+    assert!(text.contains("sim-root-batch"), "the file holds the run");
+    assert!(!text.contains(secret), "key in the trajectory file");
+    assert!(!format!("{rlm:?}").contains(secret));
+    assert!(!format!("{answer:?}").contains(secret));
+
+    // A run stopped by a limit: its error and partial trajectory do not hold the key either.
+    let limited = Rlm::builder()
+        .root(http("sim-root-batch"))
+        .sub(http("sim-sub"))
+        .limits(rlm_core::Limits {
+            token_budget: Some(1),
+            ..rlm_core::Limits::default()
+        })
+        .build()
+        .unwrap();
+    let err = limited.completion("c", "q").await.unwrap_err();
+    assert!(
+        matches!(err, rlm_core::RlmError::TokenBudget { .. }),
+        "{err:?}"
+    );
+    assert!(!format!("{err} {err:?}").contains(secret));
+    let mut buffer = Vec::new();
+    err.partial_run()
+        .unwrap()
+        .trajectory
+        .write_jsonl(&mut buffer)
+        .unwrap();
+    assert!(!String::from_utf8(buffer).unwrap().contains(secret));
+    server.shutdown().await;
+}
