@@ -24,6 +24,19 @@ const CHILD_QUERY_MAX_CHARS: usize = 4_000;
 const CHILD_QUERY: &str = "The context holds a request from another model, with the material it needs. \
 Carry out the request and answer it.";
 
+/// What the model is told when `FINAL` / `FINAL_VAR` from code gave an empty answer.
+const EMPTY_FROM_CODE: &str = "FINAL / FINAL_VAR was called from code with an empty value, so it is \
+not an answer. Compute the answer first, then finish with it.";
+
+/// What the model is told when `FINAL(...)` in its reply holds only spaces.
+const EMPTY_FINAL: &str = "FINAL(...) holds no text, so it is not an answer. Give the answer inside \
+the parentheses.";
+
+/// Whether an answer is empty or whitespace only: such an answer does not end the run.
+fn is_blank(answer: &str) -> bool {
+    answer.trim().is_empty()
+}
+
 /// Who is running and on what.
 #[derive(Debug)]
 pub(crate) struct RunSpec<'a> {
@@ -312,9 +325,13 @@ impl<'a> Engine<'a> {
             ));
             let answer = cell.final_answer.clone();
             outcome.cells.push(cell);
-            if answer.is_some() {
-                outcome.answer = answer;
-                break;
+            match answer {
+                Some(answer) if is_blank(&answer) => outcome.feedback.push(EMPTY_FROM_CODE.into()),
+                Some(answer) => {
+                    outcome.answer = Some(answer);
+                    break;
+                }
+                None => {}
             }
         }
         outcome.duration = started.elapsed();
@@ -338,8 +355,19 @@ impl<'a> Engine<'a> {
     /// The answer written in the reply text, if any; an undefined `FINAL_VAR` adds a note for the model.
     async fn answer_from_text(&self, reply: &str, feedback: &mut Vec<String>) -> Option<String> {
         match parse::final_answer(reply)? {
+            Final::Text(text) if is_blank(&text) => {
+                feedback.push(EMPTY_FINAL.into());
+                None
+            }
             Final::Text(text) => Some(text),
             Final::Var(name) => match self.bounded(self.sandbox.final_var(&name)).await {
+                Some(Ok(value)) if is_blank(&value) => {
+                    feedback.push(format!(
+                        "FINAL_VAR({name}) names a variable whose value is empty, so it is not an \
+                         answer. Store the answer in it (or give it with FINAL(...)) and finish again."
+                    ));
+                    None
+                }
                 Some(Ok(value)) => Some(value),
                 Some(Err(message)) => {
                     tracing::debug!(%name, %message, "FINAL_VAR names no variable; the run continues");

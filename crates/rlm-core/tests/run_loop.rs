@@ -307,3 +307,40 @@ async fn long_output_is_cut_head_and_tail_for_the_model() {
     );
     assert!(seen.chars().count() < 1_000, "the whole turn stays short");
 }
+
+/// An empty (or whitespace-only) answer is no answer: text `FINAL_VAR` of an empty variable, and
+/// `FINAL` / `FINAL_VAR` called from code with an empty value, tell the model and the loop goes on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn empty_final_values_are_not_answers() {
+    let text_var = format!("{}FINAL_VAR(e)", repl("var e = '   ';"));
+    let from_code = repl("var blank = ''; FINAL_VAR('blank')");
+    let final_code = repl("FINAL('  ')");
+    let root = Arc::new(Scripted::replies(
+        "root",
+        &[&text_var, &from_code, &final_code, "FINAL(real)"],
+    ));
+    let answer = rlm_with(&root).completion("c", "q").await.unwrap();
+    assert_eq!(answer.answer, "real");
+    assert_eq!(answer.iterations, 4);
+    let requests = root.requests();
+    let after_text = last_user(&requests[1]);
+    assert!(
+        after_text.contains("FINAL_VAR(e) names a variable whose value is empty"),
+        "{after_text}"
+    );
+    for request in &requests[2..4] {
+        let seen = last_user(request);
+        assert!(
+            seen.contains("called from code with an empty value"),
+            "{seen}"
+        );
+    }
+    assert!(
+        answer
+            .trajectory
+            .iterations()
+            .take(3)
+            .all(|it| it.answer.is_none()),
+        "no answer recorded for the empty ones"
+    );
+}
