@@ -10,8 +10,15 @@ use rlm_sim::{ScriptConfig, SimServer, SimServerConfig};
 use crate::args::{SimArgs, SimServerArgs};
 use crate::exit::CliError;
 
+/// How long requests in progress may finish after Ctrl-C / SIGTERM before they are dropped (the
+/// library's own grace is 5 s, too long for an interactive stop).
+const STOP_GRACE: Duration = Duration::from_millis(500);
+
 /// Runs `rlm sim-server`.
 pub(crate) async fn run(args: SimServerArgs) -> Result<(), CliError> {
+    // Listen for Ctrl-C / SIGTERM before announcing the URL: a signal sent as soon as the URL is read
+    // must stop the server cleanly, not kill it with the default disposition.
+    let stop = StopSignal::install()?;
     let config = SimServerConfig {
         addr: SocketAddr::from((Ipv4Addr::LOCALHOST, args.port)),
         ..sim_config(&args.sim)
@@ -26,12 +33,21 @@ pub(crate) async fn run(args: SimServerArgs) -> Result<(), CliError> {
         "rlm sim-server: serving a scripted stand-in model (not an LLM) at {}; root models named *sequential* loop over llm_query, others use llm_batch; Ctrl-C stops it",
         server.base_url()
     );
-    stop_signal().await;
+    stop.wait().await;
     eprintln!(
         "rlm sim-server: stopping ({} requests served)",
         server.requests_served()
     );
-    server.shutdown().await;
+    if tokio::time::timeout(STOP_GRACE, server.shutdown())
+        .await
+        .is_err()
+    {
+        // The server task is dropped with the runtime, right after this returns.
+        eprintln!(
+            "rlm sim-server: requests still in progress after {} ms were dropped",
+            STOP_GRACE.as_millis()
+        );
+    }
     Ok(())
 }
 
@@ -48,25 +64,47 @@ pub(crate) fn sim_config(sim: &SimArgs) -> SimServerConfig {
     }
 }
 
-/// Waits for Ctrl-C (or SIGTERM on Unix).
-async fn stop_signal() {
+/// Ctrl-C (SIGINT) and, on Unix, SIGTERM, listened for from the moment it is installed.
+struct StopSignal {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl StopSignal {
+    /// Registers the handlers now (the default disposition no longer applies once this returns).
+    fn install() -> Result<Self, CliError> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let listen = |kind: SignalKind| {
+                signal(kind)
+                    .map_err(|e| CliError::other(format!("could not listen for stop signals: {e}")))
+            };
+            Ok(Self {
+                interrupt: listen(SignalKind::interrupt())?,
+                terminate: listen(SignalKind::terminate())?,
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            Ok(Self {})
         }
     }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
+
+    /// Waits for the first stop signal.
+    async fn wait(mut self) {
+        #[cfg(unix)]
+        {
+            tokio::select! {
+                _ = self.interrupt.recv() => {}
+                _ = self.terminate.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
