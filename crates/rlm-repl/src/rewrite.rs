@@ -16,6 +16,19 @@ enum Prev {
     Value,
 }
 
+/// Where the scanner is in a top-level `let` declaration list, to give each declarator
+/// without an initializer an explicit `= undefined` (as `var x;` would keep an old value).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Decl {
+    None,
+    /// Expecting a declarator's name.
+    Name,
+    /// After a declarator's name ending at this offset.
+    AfterName(usize),
+    /// Inside an initializer (or a destructuring pattern).
+    Init,
+}
+
 /// An open bracket.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Frame {
@@ -76,6 +89,7 @@ struct Scanner<'a> {
     prev: Prev,
     newline: bool,
     class_pending: bool,
+    decl: Decl,
     edits: Vec<Edit>,
 }
 
@@ -96,6 +110,7 @@ impl<'a> Scanner<'a> {
             prev: Prev::None,
             newline: false,
             class_pending: false,
+            decl: Decl::None,
             edits: Vec::new(),
         }
     }
@@ -107,6 +122,11 @@ impl<'a> Scanner<'a> {
     fn run(mut self) -> Vec<Edit> {
         while self.pos < self.src.len() {
             let b = self.src[self.pos];
+            let trivia = matches!(b, b'\n' | b' ' | b'\t' | b'\r')
+                || (b == b'/' && matches!(self.peek(1), b'/' | b'*'));
+            if !trivia && self.decl != Decl::None {
+                self.decl_token(b);
+            }
             match b {
                 b'\n' => {
                     self.newline = true;
@@ -159,7 +179,65 @@ impl<'a> Scanner<'a> {
                 }
             }
         }
+        if let Decl::AfterName(end) = self.decl {
+            self.insert(end, " = undefined");
+        }
         self.edits
+    }
+
+    fn insert(&mut self, at: usize, text: &str) {
+        self.edits.push(Edit {
+            start: at,
+            end: at,
+            text: text.to_owned(),
+        });
+    }
+
+    /// Follows a top-level `let` list: `let a, b = 1, c` becomes
+    /// `var a = undefined, b = 1, c = undefined`, because a re-run `var a` would keep the
+    /// value of an earlier cell where a console's `let a` gives `undefined`.
+    fn decl_token(&mut self, b: u8) {
+        match self.decl {
+            Decl::Name => {
+                if !is_ident_start(b) {
+                    // A destructuring pattern: it has an initializer.
+                    self.decl = Decl::Init;
+                }
+            }
+            Decl::AfterName(end) => match b {
+                b'=' => self.decl = Decl::Init,
+                b',' => {
+                    self.insert(end, " = undefined");
+                    self.decl = Decl::Name;
+                }
+                b';' => {
+                    self.insert(end, " = undefined");
+                    self.decl = Decl::None;
+                }
+                _ => {
+                    // The declaration ended without `;` (automatic semicolon insertion): end it
+                    // explicitly, or `undefined` would run into the next line.
+                    self.insert(end, " = undefined;");
+                    self.decl = Decl::None;
+                }
+            },
+            Decl::Init if self.stack.is_empty() => {
+                let ended_by_newline = self.newline
+                    && (is_ident_char(b) || matches!(b, b'\'' | b'"' | b'`'))
+                    && match &self.prev {
+                        Prev::Value => true,
+                        Prev::Word(w) => !REGEX_AFTER.contains(&w.as_str()),
+                        Prev::Punct(p) => matches!(p, b')' | b']' | b'}'),
+                        Prev::None => false,
+                    };
+                if b == b',' {
+                    self.decl = Decl::Name;
+                } else if b == b';' || ended_by_newline {
+                    self.decl = Decl::None;
+                }
+            }
+            Decl::None | Decl::Init => {}
+        }
     }
 
     fn set_prev(&mut self, prev: Prev) {
@@ -329,6 +407,9 @@ impl<'a> Scanner<'a> {
         let top = self.stack.is_empty() && self.prev != Prev::Punct(b'.');
         let statement_start = self.at_statement_start();
         let (start, word) = self.read_word();
+        if top && self.decl == Decl::Name {
+            self.decl = Decl::AfterName(self.pos);
+        }
         if top {
             let next = self.next_significant();
             let next_byte = self.src.get(next).copied().unwrap_or(0);
@@ -344,6 +425,13 @@ impl<'a> Scanner<'a> {
                         end: self.pos,
                         text: text.to_owned(),
                     });
+                    self.decl = match (word.as_str(), is_ident_start(next_byte)) {
+                        ("let", true) => Decl::Name,
+                        ("let", false) => Decl::Init,
+                        _ => Decl::None,
+                    };
+                    self.set_prev(Prev::Word(word));
+                    return;
                 }
                 "class" if statement_start && is_ident_start(next_byte) => {
                     let name_end = {
@@ -377,7 +465,7 @@ mod tests {
     #[test]
     fn top_level_declarations_become_var() {
         assert_eq!(rw("let x = 1"), "var x = 1");
-        assert_eq!(rw("const x = 1;\nlet y"), "var   x = 1;\nvar y");
+        assert_eq!(rw("const x = 1;\nlet y"), "var   x = 1;\nvar y = undefined");
         assert_eq!(rw("const {a, b} = o"), "var   {a, b} = o");
         assert_eq!(rw("let [a] = o"), "var [a] = o");
         assert_eq!(
@@ -385,6 +473,29 @@ mod tests {
             "var A = class A { m() { let z; } };\n(1)"
         );
         assert_eq!(rw("class B extends A {}"), "var B = class B extends A {};");
+    }
+
+    #[test]
+    fn let_without_initializer_gets_undefined() {
+        for (code, expected) in [
+            ("let x;", "var x = undefined;"),
+            ("let x", "var x = undefined"),
+            ("let a, b = 1, c", "var a = undefined, b = 1, c = undefined"),
+            ("let a = f(1, 2), b;", "var a = f(1, 2), b = undefined;"),
+            ("let a = {p: 1, q}, b", "var a = {p: 1, q}, b = undefined"),
+            ("let a = `${p, q}`, b", "var a = `${p, q}`, b = undefined"),
+            ("let [a, b] = o, c;", "var [a, b] = o, c = undefined;"),
+            ("let x\n(foo)", "var x = undefined;\n(foo)"),
+            ("let x\nlet y", "var x = undefined;\nvar y = undefined"),
+            ("let x // note\n= 5", "var x // note\n= 5"),
+            ("let x = 1\nfoo, bar", "var x = 1\nfoo, bar"),
+            ("let x = a\n, b", "var x = a\n, b = undefined"),
+            ("let x = 1,\n    y;", "var x = 1,\n    y = undefined;"),
+            ("{ let x }", "{ let x }"),
+            ("const c = 1, d = 2", "var   c = 1, d = 2"),
+        ] {
+            assert_eq!(rw(code), expected, "{code}");
+        }
     }
 
     #[test]
@@ -410,11 +521,14 @@ mod tests {
 
     #[test]
     fn scanning_resumes_after_strings_templates_and_regexes() {
-        assert_eq!(rw("'}'; let a"), "'}'; var a");
-        assert_eq!(rw("`${'}'}`; let a"), "`${'}'}`; var a");
-        assert_eq!(rw("x = a / b / c; let a"), "x = a / b / c; var a");
-        assert_eq!(rw("x = /}/; let a"), "x = /}/; var a");
-        assert_eq!(rw("/* { */ let a"), "/* { */ var a");
+        assert_eq!(rw("'}'; let a"), "'}'; var a = undefined");
+        assert_eq!(rw("`${'}'}`; let a"), "`${'}'}`; var a = undefined");
+        assert_eq!(
+            rw("x = a / b / c; let a"),
+            "x = a / b / c; var a = undefined"
+        );
+        assert_eq!(rw("x = /}/; let a"), "x = /}/; var a = undefined");
+        assert_eq!(rw("/* { */ let a"), "/* { */ var a = undefined");
         assert_eq!(
             rw("let a = `x\n${`y${1}`}`\nconst b = 2"),
             "var a = `x\n${`y${1}`}`\nvar   b = 2"

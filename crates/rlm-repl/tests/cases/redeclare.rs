@@ -48,3 +48,18 @@ async fn lookalikes_in_strings_comments_templates_and_regexes_are_untouched() {
         )
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bare_let_starts_undefined_as_in_a_console() {
+    let (sb, _) = sandbox();
+    run(&sb, "let x = 5; let y = 6, z = 7").await;
+    let cell = run(&sb, "let x; x").await;
+    assert_eq!(cell.error, None);
+    assert_eq!(cell.value, None);
+    let cell = run(&sb, "let y, z = 8; [typeof x, typeof y, z]").await;
+    assert_eq!(cell.error, None);
+    assert_eq!(
+        cell.value.as_deref(),
+        Some("[\"undefined\",\"undefined\",8]")
+    );
+}
