@@ -87,7 +87,7 @@ async fn infinite_recursion_is_a_range_error() {
     let cell = run(&sb, "function f(n) { return f(n + 1) + 1 }\nf(0)").await;
     let error = cell.error.unwrap();
     assert!(
-        error.starts_with("RangeError") || error.contains("stack"),
+        error.starts_with("RangeError: Maximum call stack size exceeded"),
         "{error}"
     );
     assert_eq!(run(&sb, "1 + 1").await.value.as_deref(), Some("2"));
@@ -155,7 +155,9 @@ async fn deep_nesting_and_catastrophic_regexes_do_not_crash() {
         "var deep = []; for (let i = 0; i < 200000; i++) deep = [deep]; deep",
     )
     .await;
-    assert!(cell.value.is_some() || cell.error.is_some());
+    // Too deep to show: the echo falls back to a placeholder instead of failing.
+    assert_eq!(cell.error, None);
+    assert_eq!(cell.value.as_deref(), Some("[array]"));
     let cell = run(&sb, "JSON.stringify(deep).length").await;
     assert!(
         cell.error
