@@ -32,17 +32,26 @@ const QUOTES: [char; 3] = ['"', '\'', '`'];
 /// ```
 pub fn final_answer(text: &str) -> Option<Final> {
     let mut first_text = None;
+    // Work left for quote-aware balancing, shared by every tag of the reply (see `Arguments`).
+    let mut quoted_budget = text
+        .len()
+        .saturating_mul(2)
+        .saturating_add(QUOTED_SCAN_SLACK);
     for segment in outside_code(text) {
+        let arguments = Arguments::new(segment);
         for line_start in line_starts(segment) {
             let line = segment[line_start..].trim_start_matches([' ', '\t']);
-            if let Some(rest) = line.strip_prefix(FINAL_VAR_TAG) {
-                if let Some(name) = argument(rest).and_then(variable_name) {
+            let offset = segment.len() - line.len();
+            if line.starts_with(FINAL_VAR_TAG) {
+                if let Some(name) = arguments
+                    .argument(offset + FINAL_VAR_TAG.len(), &mut quoted_budget)
+                    .and_then(variable_name)
+                {
                     return Some(Final::Var(name.to_string()));
                 }
-            } else if let Some(rest) = line.strip_prefix(FINAL_TAG)
-                && first_text.is_none()
-            {
-                first_text = argument(rest)
+            } else if line.starts_with(FINAL_TAG) && first_text.is_none() {
+                first_text = arguments
+                    .argument(offset + FINAL_TAG.len(), &mut quoted_budget)
                     .map(str::trim)
                     .filter(|a| !a.is_empty())
                     .map(|a| Final::Text(a.to_string()));
@@ -51,6 +60,9 @@ pub fn final_answer(text: &str) -> Option<Final> {
     }
     first_text
 }
+
+/// Quote-aware scanning allowed beyond twice the reply's length (so short replies are never limited).
+const QUOTED_SCAN_SLACK: usize = 100_000;
 
 /// The parts of `text` outside fenced blocks; each part begins at the start of a line.
 fn outside_code(text: &str) -> Vec<&str> {
@@ -69,31 +81,73 @@ fn line_starts(segment: &str) -> impl Iterator<Item = usize> {
     std::iter::once(0).chain(segment.match_indices('\n').map(|(i, _)| i + 1))
 }
 
-/// The argument of a tag, given the text right after its `(`.
+/// Finds tag arguments in one segment in linear time overall.
 ///
-/// Parentheses are balanced; when the argument starts with a quote, quoted strings are skipped while
-/// balancing (so `FINAL("a)b")` works), falling back to plain balancing if a quote never closes.
-/// If the parentheses never balance, the argument ends at the last `)` of the tag's line; with no
-/// `)` there, there is no argument.
-fn argument(rest: &str) -> Option<&str> {
-    let starts_quoted = rest.trim_start().starts_with(QUOTES);
-    let balanced = if starts_quoted {
-        balance(rest, true).or_else(|| balance(rest, false))
-    } else {
-        balance(rest, false)
-    };
-    balanced.map(|end| &rest[..end]).or_else(|| {
-        let line = rest.split('\n').next().unwrap_or(rest);
-        line.rfind(')').map(|end| &rest[..end])
-    })
+/// Plain balancing uses the matching `)` of every `(`, computed once for the segment with a stack, so
+/// a reply with thousands of unclosed `FINAL(` lines does not rescan the rest of the reply for each.
+/// Quote-aware balancing (for arguments that start with a quote) depends on where it starts, so it
+/// scans; its total work over a reply is capped at twice the reply's length plus 100,000 characters,
+/// after which arguments are balanced plainly. Ordinary replies never come near the cap.
+struct Arguments<'a> {
+    segment: &'a str,
+    /// `(open, close)` byte offsets of every balanced pair, sorted by `open`.
+    pairs: Vec<(usize, usize)>,
 }
 
-/// Byte offset of the `)` that closes an already-open parenthesis, if any.
-fn balance(rest: &str, skip_strings: bool) -> Option<usize> {
+impl<'a> Arguments<'a> {
+    fn new(segment: &'a str) -> Self {
+        let mut pairs = Vec::new();
+        let mut open = Vec::new();
+        for (i, c) in segment.char_indices() {
+            match c {
+                '(' => open.push(i),
+                ')' => {
+                    if let Some(start) = open.pop() {
+                        pairs.push((start, i));
+                    }
+                }
+                _ => {}
+            }
+        }
+        pairs.sort_unstable();
+        Self { segment, pairs }
+    }
+
+    /// Byte offset of the `)` matching the `(` at `open`, if it has one.
+    fn plain_close(&self, open: usize) -> Option<usize> {
+        let index = self.pairs.binary_search_by_key(&open, |&(o, _)| o).ok()?;
+        Some(self.pairs[index].1)
+    }
+
+    /// The argument of a tag whose `(` ends right before byte `start`.
+    ///
+    /// Parentheses are balanced; when the argument starts with a quote, quoted strings are skipped while
+    /// balancing (so `FINAL("a)b")` works), falling back to plain balancing if a quote never closes.
+    /// If the parentheses never balance, the argument ends at the last `)` of the tag's line; with no
+    /// `)` there, there is no argument.
+    fn argument(&self, start: usize, quoted_budget: &mut usize) -> Option<&'a str> {
+        let rest = &self.segment[start..];
+        let quoted = if rest.trim_start().starts_with(QUOTES) {
+            balance_quoted(rest, quoted_budget)
+        } else {
+            None
+        };
+        let balanced = quoted.or_else(|| self.plain_close(start - 1).map(|close| close - start));
+        balanced.map(|end| &rest[..end]).or_else(|| {
+            let line = rest.split('\n').next().unwrap_or(rest);
+            line.rfind(')').map(|end| &rest[..end])
+        })
+    }
+}
+
+/// Byte offset of the `)` that closes an already-open parenthesis, skipping quoted strings, if any
+/// (and if `budget`, decremented per character scanned, lasts).
+fn balance_quoted(rest: &str, budget: &mut usize) -> Option<usize> {
     let mut depth = 1usize;
     let mut in_string: Option<char> = None;
     let mut escaped = false;
     for (i, c) in rest.char_indices() {
+        *budget = budget.checked_sub(1)?;
         if let Some(quote) = in_string {
             if escaped {
                 escaped = false;
@@ -112,7 +166,7 @@ fn balance(rest: &str, skip_strings: bool) -> Option<usize> {
                     return Some(i);
                 }
             }
-            q if skip_strings && QUOTES.contains(&q) => in_string = Some(q),
+            q if QUOTES.contains(&q) => in_string = Some(q),
             _ => {}
         }
     }
@@ -281,5 +335,33 @@ mod tests {
             final_answer("FINAL(café — 東京 (ok))"),
             text("café — 東京 (ok)")
         );
+    }
+
+    /// Many unclosed tags: each used to rescan the rest of the reply (quadratic); now the whole reply is
+    /// scanned a bounded number of times. Must finish quickly even in a debug build.
+    #[test]
+    fn many_unclosed_tags_are_linear() {
+        let mut reply = "FINAL(never closed\n".repeat(20_000);
+        reply.push_str("FINAL(the answer)\n");
+        assert_eq!(final_answer(&reply), text("the answer"));
+
+        let mut reply = "FINAL_VAR(\"never closed\n".repeat(20_000);
+        reply.push_str("FINAL_VAR(\"result\")\n");
+        assert_eq!(final_answer(&reply), var("result"));
+
+        let mut reply = "FINAL(\n".repeat(20_000);
+        reply.push_str(&")".repeat(3));
+        // The first tag that balances is the third from last; its argument spans the two after it.
+        assert_eq!(final_answer(&reply), text("FINAL(\nFINAL(\n))"));
+    }
+
+    #[test]
+    fn quoted_balancing_stops_when_its_budget_is_spent() {
+        let segment = "\"a (b\" c)";
+        let mut budget = 3;
+        assert_eq!(balance_quoted(segment, &mut budget), None);
+        let mut budget = 100;
+        assert_eq!(balance_quoted(segment, &mut budget), Some(8));
+        assert_eq!(budget, 91);
     }
 }
