@@ -106,6 +106,8 @@ impl Budget {
     }
 
     /// Whether a new model call may start; if a budget is used up, marks the run and says which.
+    /// Only finished calls count (their usage is known only then): calls already in flight, e.g. the
+    /// other items of an `llm_batch`, may take the run past the budget (documented on `Limits`).
     pub(crate) fn check_call(&self) -> Result<(), Tripped> {
         let used = self.tokens_used();
         if let Some(budget) = self.limits.token_budget

@@ -17,8 +17,19 @@ use crate::RlmError;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Limits {
     /// Total tokens (prompt + completion, every model, every depth).
+    ///
+    /// A soft limit: it is checked when each model call starts, against the tokens of the calls that
+    /// have finished (a call's tokens are known only when it ends). So the run can end above the budget
+    /// by the tokens of every call that had already passed the check when the budget was reached: the
+    /// current root call, and in an `llm_batch` the items in flight at that moment (the batch starts at
+    /// most its `max_concurrent` items at a time, itself at most `RlmBuilder::max_concurrent`), plus the
+    /// calls of other batches running at the same time (e.g. in child runs of one `rlm_batch`), which
+    /// pass the check before waiting for a slot of the global cap. Once the budget is reached no new
+    /// call starts, and the run ends with [`crate::RlmError::TokenBudget`] after the current cell.
     pub token_budget: Option<u64>,
-    /// Total cost in USD; needs prices for the models (see `RlmBuilder::prices`).
+    /// Total cost in USD; needs prices for the models (see `RlmBuilder::prices`). A soft limit, checked
+    /// like `token_budget` (before each call, against finished calls), so it can be passed by the cost
+    /// of the calls in flight when it is reached.
     pub cost_budget_usd: Option<f64>,
     /// Wall-clock time of the whole run, child runs included. Even without it, each code cell has a
     /// wall-clock limit (`RlmBuilder::cell_timeout`, default 10 minutes) and each run at most

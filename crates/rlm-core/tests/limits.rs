@@ -509,3 +509,42 @@ fn cell_timeout_must_be_positive() {
         .unwrap_err();
     assert!(matches!(err, RlmError::Config(_)), "{err:?}");
 }
+
+/// The token budget is soft (see `Limits::token_budget`): in an `llm_batch`, only the items already in
+/// flight when it is reached (at most the batch's `max_concurrent`) finish; the rest are refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn token_budget_overshoot_in_a_batch_is_bounded_by_its_concurrency() {
+    let code = repl(
+        "var ps = []; for (var i = 0; i < 8; i++) ps.push('p' + i); var rs = llm_batch(ps, 2); print(rs.join('|'))",
+    );
+    let root = Arc::new(
+        Scripted::replies("root", &[&code, "FINAL(never)"]).with_usage(Usage {
+            prompt_tokens: 1,
+            ..Usage::default()
+        }),
+    );
+    let sub = Arc::new(
+        Scripted::echo("sub")
+            .with_usage(Usage {
+                prompt_tokens: 100,
+                ..Usage::default()
+            })
+            .with_delay(Duration::from_millis(20)),
+    );
+    let rlm = Rlm::builder()
+        .root(root)
+        .sub(sub.clone())
+        .limits(Limits {
+            token_budget: Some(150),
+            ..Limits::default()
+        })
+        .build()
+        .unwrap();
+    let err = rlm.completion("c", "q").await.unwrap_err();
+    assert!(matches!(err, RlmError::TokenBudget { .. }), "{err:?}");
+    assert!(
+        (2..=3).contains(&sub.calls()),
+        "the 2 first items run; at most one more starts before the first finishes: {}",
+        sub.calls()
+    );
+}
