@@ -89,7 +89,7 @@ pub(crate) struct RunArgs {
     /// Client-side requests per minute, per model (retries count).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     pub(crate) rpm: Option<u32>,
-    /// Client-side input tokens per minute, per model (estimated).
+    /// Client-side tokens per minute, per model (estimated: the prompt plus max_tokens when set).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     pub(crate) tpm: Option<u32>,
     /// Wall-clock limit of the whole run (e.g. 90s, 500ms, 10m; a bare number is seconds); also caps
