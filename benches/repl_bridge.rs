@@ -20,7 +20,7 @@ impl SubcallHandler for Instant0 {
         _: SubcallKind,
         prompt: String,
         _: QueryOptions,
-    ) -> Result<String, String> {
+    ) -> Result<String, rlm::repl::SubcallError> {
         Ok(prompt)
     }
 }

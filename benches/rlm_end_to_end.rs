@@ -12,8 +12,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use rlm::client::{CompletionRequest, Latency, LlmClient, Role, Simulated};
-use rlm::core::Rlm;
+use rlm::Rlm;
+use rlm::client::{CompletionRequest, LlmClient};
+use rlm::testing::{Latency, Simulated};
 use rlm_sim::haystack::{HaystackConfig, check_answer, generate};
 use rlm_sim::script::{ChatMessage, respond};
 
@@ -28,14 +29,7 @@ fn scripted(model: &'static str, latency: Duration) -> Arc<dyn LlmClient> {
         let messages: Vec<ChatMessage> = request
             .messages
             .iter()
-            .map(|m| {
-                let role = match m.role {
-                    Role::System => "system",
-                    Role::User => "user",
-                    Role::Assistant => "assistant",
-                };
-                ChatMessage::new(role, m.content.clone())
-            })
+            .map(|m| ChatMessage::new(m.role.as_str(), m.content.clone()))
             .collect();
         respond(model, &messages)
     })
@@ -46,7 +40,7 @@ fn scripted(model: &'static str, latency: Duration) -> Arc<dyn LlmClient> {
 fn rlm(root_model: &'static str) -> Rlm {
     Rlm::builder()
         .root(scripted(root_model, ROOT_LATENCY))
-        .sub(scripted("sim-sub", SUB_LATENCY))
+        .sub_client(scripted("sim-sub", SUB_LATENCY))
         .max_concurrent(MAX_CONCURRENT)
         .build()
         .unwrap()

@@ -11,10 +11,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use rlm::client::{
-    BatchOptions, CompletionRequest, Latency, LlmClient, ResiliencePolicy, Resilient, Simulated,
-    batch,
-};
+use rlm::client::{BatchOptions, CompletionRequest, LlmClient, ResiliencePolicy, Resilient, batch};
+use rlm::testing::{Latency, Simulated};
 
 const N: usize = 64;
 const LATENCY: Duration = Duration::from_millis(20);

@@ -60,13 +60,10 @@ async fn main() -> Result<(), Box<dyn Error>> {
         );
         let rlm = Rlm::builder()
             .root(Arc::new(root))
-            .sub(Arc::clone(&sub))
+            .sub_client(Arc::clone(&sub))
             .max_iterations(6)
             .max_concurrent(CONCURRENCY)
-            .limits(Limits {
-                timeout: Some(Duration::from_mins(10)),
-                ..Limits::default()
-            })
+            .limits(Limits::default().with_timeout(Duration::from_mins(10)))
             .build()?;
         let answer = rlm
             .completion(

@@ -22,7 +22,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use rlm::client::estimate_tokens;
 use rlm::prelude::*;
+use rlm::testing::Simulated;
 
 /// A toy provider: returns the lines containing a keyword.
 #[derive(Debug, Default)]
@@ -48,16 +50,13 @@ impl LlmClient for KeywordFilter {
         };
         let matches: Vec<&str> = text.lines().filter(|l| l.contains(keyword)).collect();
         let answer = matches.join("\n");
-        Ok(Completion {
-            usage: Usage {
-                prompt_tokens: u64::from(estimate_tokens(&request)),
-                completion_tokens: answer.len().div_ceil(4) as u64,
-                ..Usage::default()
-            },
-            text: answer,
-            model: self.model().to_owned(),
-            finish_reason: Some("stop".into()),
-        })
+        let usage = Usage::new(
+            u64::from(estimate_tokens(&request)),
+            answer.len().div_ceil(4) as u64,
+        );
+        Ok(Completion::new(answer, self.model())
+            .with_usage(usage)
+            .with_finish_reason("stop"))
     }
 
     fn model(&self) -> &'static str {
@@ -125,12 +124,9 @@ async fn main() -> Result<(), Box<dyn Error>> {
     };
     let rlm = Rlm::builder()
         .root(root)
-        .sub(Arc::new(KeywordFilter))
+        .sub_client(KeywordFilter)
         .max_iterations(8)
-        .limits(Limits {
-            timeout: Some(Duration::from_mins(5)),
-            ..Limits::default()
-        })
+        .limits(Limits::default().with_timeout(Duration::from_mins(5)))
         .build()?;
     let answer = rlm.completion(log, QUERY).await?;
     println!("answer: {}", answer.answer);

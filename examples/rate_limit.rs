@@ -18,7 +18,9 @@ use std::error::Error;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use rlm::client::{BatchProgress, Resilient};
 use rlm::prelude::*;
+use rlm::testing::{FailurePlan, Latency, Simulated, SimulatedFailure};
 
 const PROMPTS: usize = 100;
 const MAX_CONCURRENT: usize = 8;
@@ -52,19 +54,14 @@ async fn main() -> Result<(), Box<dyn Error>> {
             .with_max_tokens(8)
         })
         .collect();
-    let retry = RetryPolicy {
-        initial_delay: Duration::from_millis(50),
-        max_delay: Duration::from_millis(400),
-        ..RetryPolicy::default()
-    };
+    let retry = RetryPolicy::default()
+        .with_initial_delay(Duration::from_millis(50))
+        .with_max_delay(Duration::from_millis(400));
 
     // 1. Only the concurrency cap.
     let unlimited = Resilient::new(
         Arc::clone(&client),
-        ResiliencePolicy {
-            retry,
-            ..ResiliencePolicy::default()
-        },
+        ResiliencePolicy::default().with_retry(retry),
     )?;
     let started = Instant::now();
     let results = batch(
@@ -82,14 +79,9 @@ async fn main() -> Result<(), Box<dyn Error>> {
     // 2. The same batch under a requests-per-minute quota, reporting progress.
     let limited = Resilient::new(
         Arc::clone(&client),
-        ResiliencePolicy {
-            retry,
-            rate_limits: RateLimits {
-                requests_per_minute: Some(requests_per_minute),
-                tokens_per_minute: None,
-            },
-            ..ResiliencePolicy::default()
-        },
+        ResiliencePolicy::default()
+            .with_retry(retry)
+            .with_rate_limits(RateLimits::default().with_requests_per_minute(requests_per_minute)),
     )?;
     let finished_at = Arc::new(Mutex::new(Vec::with_capacity(PROMPTS)));
     let started = Instant::now();

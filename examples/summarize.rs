@@ -17,6 +17,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rlm::prelude::*;
+use rlm::testing::{Latency, Simulated};
 
 /// What the scripted root writes on its first turn: the whole map–reduce as sandbox code.
 const MAP_REDUCE_CELL: &str = r#"I will split the document at its headers, summarize every section in parallel, then combine.
@@ -94,15 +95,15 @@ async fn main() -> Result<(), Box<dyn Error>> {
         }
     });
     let rlm = Rlm::builder()
-        .root(Arc::new(root))
-        .sub(Arc::clone(&sub))
+        .root(root)
+        .sub_client(Arc::clone(&sub))
         .max_iterations(4)
         .max_concurrent(8)
-        .limits(Limits {
-            timeout: Some(Duration::from_mins(5)),
-            max_subcalls: Some(50),
-            ..Limits::default()
-        })
+        .limits(
+            Limits::default()
+                .with_timeout(Duration::from_mins(5))
+                .with_max_subcalls(Some(50)),
+        )
         .build()?;
     let answer = rlm.completion(DOCUMENT, "Summarize this document.").await?;
 

@@ -16,10 +16,11 @@
 //!
 //! | module | crate | what it holds |
 //! | --- | --- | --- |
-//! | [`client`] | `rlm-client` | the [`LlmClient`](client::LlmClient) trait, the OpenAI-compatible and Anthropic providers, [`Resilient`](client::Resilient) (retries, timeouts, rate limits), [`batch`](client::batch), usage and prices, the fake [`Simulated`](client::Simulated) client |
+//! | [`client`] | `rlm-client` | the [`LlmClient`](client::LlmClient) trait, the OpenAI-compatible and Anthropic providers, [`Resilient`](client::Resilient) (retries, timeouts, rate limits), [`batch`](client::batch), usage, prices and context windows |
 //! | [`repl`] | `rlm-repl` | the QuickJS [`Sandbox`](repl::Sandbox) with `llm_query` / `llm_batch`, its limits |
 //! | [`prompts`] | `rlm-prompts` | the system prompt and turn templates ([`PromptSet`](prompts::PromptSet)) |
-//! | [`core`] | `rlm-core` | the loop: [`Rlm`](core::Rlm), its builder, [`Limits`](core::Limits), [`RlmAnswer`](core::RlmAnswer), trajectories |
+//! | [`engine`] | `rlm-core` | the loop: [`Rlm`], its builder, [`Limits`], [`RlmAnswer`], trajectories (also re-exported at the crate root) |
+//! | [`testing`] | `rlm-client` | test doubles: the scripted [`Simulated`](testing::Simulated) client (not a language model) |
 //!
 //! `rlm-client` and `rlm-repl` know nothing of each other; `rlm-core` wires them (a sandbox sub-call
 //! becomes a request to the sub client) and `rlm-prompts` supplies the text. The `rlm` command
@@ -27,14 +28,14 @@
 //!
 //! # A whole run
 //! The example below runs a real RLM — real sandbox, real loop, real `llm_batch` — but both models are
-//! [`Simulated`](client::Simulated) clients, which are scripted functions, not language models. The
+//! [`Simulated`](testing::Simulated) clients, which are scripted functions, not language models. The
 //! "root model" writes one code block that splits the context in three and counts the words of each part
 //! with one `llm_batch`, then names the variable holding the answer. With a real provider, only the two
-//! clients change (for instance `Arc::new(OpenAiCompatible::from_env("gpt-4o")?)`).
+//! clients change (for instance `OpenAiCompatible::from_env("gpt-4o")?`).
 //!
 //! ```
-//! use std::sync::Arc;
 //! use rlm::prelude::*;
+//! use rlm::testing::Simulated;
 //!
 //! // The scripted root model: first a ```repl block, then (once it has seen the output) the answer.
 //! let root = Simulated::new("scripted-root", |request: &CompletionRequest| {
@@ -59,8 +60,8 @@
 //! });
 //!
 //! let rlm = Rlm::builder()
-//!     .root(Arc::new(root))
-//!     .sub(Arc::new(sub))
+//!     .root(root)
+//!     .sub_client(sub)
 //!     .max_iterations(5)
 //!     .build()?;
 //! let context = "one two three four five six seven eight nine ten eleven twelve ".repeat(100);
@@ -89,7 +90,9 @@
 pub mod prelude;
 
 pub use rlm_client as client;
-pub use rlm_core as core;
+pub use rlm_client::testing;
+pub use rlm_core as engine;
+pub use rlm_core::*;
 pub use rlm_prompts as prompts;
 pub use rlm_repl as repl;
 

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rlm::prelude::*;
+use rlm::testing::{Latency, Simulated};
 use rlm_sim::script::{ChatMessage, respond};
 
 /// A real provider chosen from the environment, or `None` to run offline.
@@ -56,14 +57,7 @@ fn chat_messages(request: &CompletionRequest) -> Vec<ChatMessage> {
     request
         .messages
         .iter()
-        .map(|m| {
-            let role = match m.role {
-                Role::System => "system",
-                Role::User => "user",
-                Role::Assistant => "assistant",
-            };
-            ChatMessage::new(role, m.content.clone())
-        })
+        .map(|m| ChatMessage::new(m.role.as_str(), m.content.clone()))
         .collect()
 }
 

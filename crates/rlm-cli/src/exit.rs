@@ -7,13 +7,16 @@
 //! | 2    | usage    | bad flag values, unknown provider, missing API key (names the variable) |
 //! | 3    | input    | unreadable context file, invalid UTF-8 (with byte offset, line and column) |
 //! | 4    | provider | the model API failed after every retry, unreachable server |
-//! | 5    | limit    | timeout, token/cost budget, sub-call or consecutive-error limit (partial answer printed) |
+//! | 5    | limit    | timeout, token/cost budget, sub-call or consecutive-error limit (partial answer printed), no answer after the last iteration |
+//!
+//! Library messages name library settings (`Limits::timeout`); the command line's messages name its
+//! flags instead (`--timeout`), through [`FLAG_NAMES`].
 
 use std::fmt;
 use std::process::ExitCode;
 
 use rlm::client::ClientError;
-use rlm::core::{PartialRun, RlmError};
+use rlm::{PartialRun, RlmError};
 
 /// The exit-code table, as shown at the end of `rlm --help`.
 pub(crate) const EXIT_CODES_HELP: &str = "\
@@ -21,10 +24,11 @@ Exit codes:
   0  success
   1  any other failure (sandbox failure, unwritable trajectory, wrong demo answer,
      demo speedup below 5x with the default settings)
-  2  usage error: bad flag values, unknown provider, missing API key
-  3  input error: unreadable context file, invalid UTF-8 in the context
+  2  usage error: bad flag values, unknown provider, missing API key, unwritable --trajectory
+  3  input error: unreadable context file, invalid UTF-8 or JSON, context over --max-context-size
   4  provider error: the model API failed after every retry, or could not be reached
-  5  limit reached: timeout, token or cost budget, sub-call or error limit (partial answer printed)
+  5  limit reached: timeout, token or cost budget, sub-call or error limit (partial answer
+     printed), or no answer after the last iteration (nothing printed on stdout)
 
 Environment:
   OPENAI_API_KEY, ANTHROPIC_API_KEY  API keys (or choose the variable with --api-key-env NAME)
@@ -85,6 +89,9 @@ pub(crate) struct CliError {
     /// What a run stopped by a limit or a provider failure had done: best partial answer, trajectory,
     /// usage, cost, duration, iterations.
     pub(crate) run: Option<Box<PartialRun>>,
+    /// Whether the partial answer is printed on stdout (not for a run that gave no answer: a script
+    /// must never mistake it for one).
+    pub(crate) partial_on_stdout: bool,
 }
 
 impl CliError {
@@ -94,6 +101,7 @@ impl CliError {
             class,
             message: message.into(),
             run: None,
+            partial_on_stdout: true,
         }
     }
 
@@ -142,8 +150,35 @@ pub(crate) fn client_error_class(error: &ClientError) -> ExitClass {
 
 impl From<ClientError> for CliError {
     fn from(error: ClientError) -> Self {
-        Self::new(client_error_class(&error), error.to_string())
+        Self::new(
+            client_error_class(&error),
+            with_flag_names(&error.to_string()),
+        )
     }
+}
+
+/// Library setting names in error messages, and the flags that set them.
+pub(crate) const FLAG_NAMES: &[(&str, &str)] = &[
+    ("Limits::timeout", "--timeout"),
+    ("Limits::token_budget", "--token-budget"),
+    ("Limits::cost_budget_usd", "--budget-usd"),
+    (
+        "Limits::max_subcalls",
+        "--max-subcalls (or --max-subcalls none)",
+    ),
+    ("Limits::max_context_bytes", "--max-context-size"),
+    ("RetryPolicy::max_retry_after", "--max-retry-after"),
+    ("RlmBuilder::prices", "--price MODEL=IN/OUT"),
+    ("raise max_iterations", "raise --max-iterations"),
+];
+
+/// `message` with library setting names replaced by the flags that set them.
+pub(crate) fn with_flag_names(message: &str) -> String {
+    FLAG_NAMES
+        .iter()
+        .fold(message.to_owned(), |text, (setting, flag)| {
+            text.replace(setting, flag)
+        })
 }
 
 impl From<RlmError> for CliError {
@@ -153,7 +188,9 @@ impl From<RlmError> for CliError {
             | RlmError::TokenBudget { .. }
             | RlmError::CostBudget { .. }
             | RlmError::ConsecutiveErrors { .. }
-            | RlmError::SubcallLimit { .. } => ExitClass::Limit,
+            | RlmError::SubcallLimit { .. }
+            | RlmError::NoAnswer { .. } => ExitClass::Limit,
+            RlmError::ContextTooLarge { .. } | RlmError::InvalidContext(_) => ExitClass::Input,
             RlmError::Provider { source, .. } => client_error_class(source),
             RlmError::Config(_) => ExitClass::Usage,
             _ => ExitClass::Other,
@@ -161,8 +198,9 @@ impl From<RlmError> for CliError {
         let run = error.partial_run().cloned().map(Box::new);
         Self {
             class,
-            message: error.to_string(),
+            message: with_flag_names(&error.to_string()),
             run,
+            partial_on_stdout: !matches!(error, RlmError::NoAnswer { .. }),
         }
     }
 }
@@ -219,6 +257,62 @@ mod tests {
         assert!(config.run.is_none());
         let key: CliError = ClientError::configuration("KEY is not set").into();
         assert_eq!(key.class, ExitClass::Usage);
+    }
+
+    #[test]
+    fn messages_name_flags_not_library_settings() {
+        let partial = || Box::new(PartialRun::new(None));
+        let errors = [
+            RlmError::Timeout {
+                after: Duration::from_secs(3),
+                partial: partial(),
+            },
+            RlmError::TokenBudget {
+                budget: 1,
+                used: 2,
+                partial: partial(),
+            },
+            RlmError::CostBudget {
+                budget_usd: 1.0,
+                spent_usd: 2.0,
+                partial: partial(),
+            },
+            RlmError::SubcallLimit {
+                limit: 3,
+                partial: partial(),
+            },
+            RlmError::NoAnswer {
+                iterations: 30,
+                partial: partial(),
+            },
+            RlmError::ContextTooLarge { bytes: 9, limit: 8 },
+            RlmError::Provider {
+                source: ClientError::RetryAfterTooLong {
+                    retry_after: Duration::from_secs(90),
+                    limit: Duration::from_mins(1),
+                    source: Box::new(ClientError::Cancelled),
+                },
+                partial: partial(),
+            },
+        ];
+        for error in errors {
+            let cli = CliError::from(error);
+            let text = cli.to_string();
+            assert!(!text.contains("::") && text.contains("--"), "{text}");
+            assert!(!text.contains('\n'), "{text}");
+        }
+        let no_answer = CliError::from(RlmError::NoAnswer {
+            iterations: 30,
+            partial: partial(),
+        });
+        assert_eq!(no_answer.class, ExitClass::Limit);
+        assert!(
+            no_answer
+                .to_string()
+                .starts_with("no answer after 30 iterations")
+        );
+        assert!(no_answer.to_string().contains("--max-iterations"));
+        assert!(!no_answer.partial_on_stdout);
     }
 
     #[test]

@@ -1,32 +1,61 @@
-//! Reading the context: a file or stdin (`-`), checked as UTF-8 (errors say where), and passed as JSON
-//! when the whole input is a JSON array or object.
+//! Reading the context: a file or stdin (`-`), at most `--max-context-size` bytes, checked as UTF-8
+//! (errors say where), and read as text or JSON as `--context-format` says.
 
 use std::io::Read;
 use std::path::Path;
 
-use rlm::core::Context;
+use rlm::{Context, ContextFormat};
 
 use crate::exit::CliError;
 
-/// Reads the context named on the command line (`-` is stdin).
-pub(crate) fn read_context(source: &str) -> Result<Context, CliError> {
+/// Reads the context named on the command line (`-` is stdin), at most `max_bytes` of it: a bigger
+/// input (even an endless one, like `/dev/zero`) is an input error as soon as the limit is passed.
+pub(crate) fn read_context(
+    source: &str,
+    format: ContextFormat,
+    max_bytes: u64,
+) -> Result<Context, CliError> {
+    let too_large = |name: &str| {
+        CliError::input(format!(
+            "the context {name:?} is larger than --max-context-size ({max_bytes} bytes); raise --max-context-size or pass a smaller input"
+        ))
+    };
     let (bytes, name) = if source == "-" {
-        let mut bytes = Vec::new();
-        std::io::stdin()
-            .lock()
-            .read_to_end(&mut bytes)
-            .map_err(|e| CliError::input(format!("could not read the context from stdin: {e}")))?;
-        (bytes, "stdin".to_owned())
+        (
+            read_at_most(std::io::stdin().lock(), max_bytes, "stdin")?,
+            "stdin".to_owned(),
+        )
     } else {
-        let bytes = std::fs::read(Path::new(source)).map_err(|e| {
+        let path = Path::new(source);
+        let cannot_read = |e: std::io::Error| {
             CliError::input(format!(
                 "could not read the context file {source:?}: {e}; check the path and its permissions"
             ))
-        })?;
-        (bytes, source.to_owned())
+        };
+        let file = std::fs::File::open(path).map_err(cannot_read)?;
+        if file
+            .metadata()
+            .is_ok_and(|m| m.is_file() && m.len() > max_bytes)
+        {
+            return Err(too_large(source));
+        }
+        (read_at_most(file, max_bytes, source)?, source.to_owned())
     };
+    if bytes.len() as u64 > max_bytes {
+        return Err(too_large(&name));
+    }
     let text = decode_utf8(bytes, &name)?;
-    Ok(to_context(text))
+    Context::parse(text, format).map_err(|e| CliError::input(format!("{e} (in {name:?})")))
+}
+
+/// Up to `max_bytes + 1` bytes of `input` (one more than allowed tells that it is too large).
+fn read_at_most(input: impl Read, max_bytes: u64, name: &str) -> Result<Vec<u8>, CliError> {
+    let mut bytes = Vec::new();
+    input
+        .take(max_bytes.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| CliError::input(format!("could not read the context from {name}: {e}")))?;
+    Ok(bytes)
 }
 
 /// Turns bytes into text, or says where the first invalid UTF-8 byte is (offset, line, column).
@@ -48,18 +77,6 @@ pub(crate) fn decode_utf8(bytes: Vec<u8>, name: &str) -> Result<String, CliError
             bytes[offset]
         ))
     })
-}
-
-/// A JSON array or object stays JSON; anything else is text.
-pub(crate) fn to_context(text: String) -> Context {
-    let trimmed = text.trim_start();
-    if (trimmed.starts_with('[') || trimmed.starts_with('{'))
-        && let Ok(value) = serde_json::from_str::<serde_json::Value>(&text)
-        && (value.is_array() || value.is_object())
-    {
-        return Context::from(value);
-    }
-    Context::from(text)
 }
 
 #[cfg(test)]
@@ -89,17 +106,44 @@ mod tests {
     }
 
     #[test]
-    fn json_detection() {
-        assert_eq!(to_context(" [1, 2]\n".into()).kind_name(), "json_array");
-        assert_eq!(to_context("{\"a\": 1}".into()).kind_name(), "json_object");
-        assert_eq!(to_context("[not json".into()).kind_name(), "text");
-        assert_eq!(to_context("42".into()).kind_name(), "text");
-        assert_eq!(to_context("plain words".into()).kind_name(), "text");
+    fn size_cap_and_format() {
+        let dir = std::env::temp_dir().join(format!("rlm-input-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("c.json");
+        std::fs::write(&file, "[1, 2, 3]").unwrap();
+        let path = file.to_str().unwrap();
+        let json = read_context(path, ContextFormat::Auto, 100).unwrap();
+        assert_eq!(json.format_name(), "json");
+        assert_eq!(
+            read_context(path, ContextFormat::Text, 100)
+                .unwrap()
+                .format_name(),
+            "text"
+        );
+        let error = read_context(path, ContextFormat::Auto, 5).unwrap_err();
+        assert_eq!(error.class, ExitClass::Input);
+        assert!(error.to_string().contains("--max-context-size"), "{error}");
+        std::fs::write(&file, "[1, 2").unwrap();
+        let error = read_context(path, ContextFormat::Json, 100).unwrap_err();
+        assert!(error.to_string().contains("not valid JSON"), "{error}");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_endless_input_fails_at_the_cap() {
+        let started = std::time::Instant::now();
+        let error = read_context("/dev/zero", ContextFormat::Auto, 1024 * 1024).unwrap_err();
+        assert!(
+            error.to_string().contains("larger than --max-context-size"),
+            "{error}"
+        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(30));
     }
 
     #[test]
     fn missing_file_is_an_input_error() {
-        let error = read_context("/definitely/not/here.txt").unwrap_err();
+        let error = read_context("/definitely/not/here.txt", ContextFormat::Auto, 10).unwrap_err();
         assert_eq!(error.class, ExitClass::Input);
         assert!(error.to_string().contains("not/here.txt"), "{error}");
     }

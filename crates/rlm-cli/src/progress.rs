@@ -3,10 +3,10 @@
 
 use std::io::IsTerminal;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use rlm::core::Event;
+use rlm::Event;
 
 /// How progress is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,12 +32,20 @@ impl ProgressMode {
     }
 }
 
+/// Contexts smaller than this load without progress lines.
+const LOADING_SHOWN_FROM: usize = 16 * 1024 * 1024;
+
+/// Least time between two "waiting for the rate limit" lines.
+const WAIT_LINE_EVERY: Duration = Duration::from_secs(2);
+
 /// Counters of the current root iteration.
 #[derive(Debug, Default)]
 struct State {
     started: u64,
     done: u64,
     failed: u64,
+    /// When the last rate-limit wait was shown.
+    last_wait_line: Option<Instant>,
 }
 
 /// Turns [`Event`]s into progress output. Cheap to clone; share it with `RlmBuilder::on_event`.
@@ -116,6 +124,51 @@ impl Progress {
                     ));
                 }
             }
+            Event::Retrying {
+                model,
+                attempt,
+                wait,
+                error,
+                ..
+            } => self.line(&format!(
+                "retrying {model} in {:.2}s (attempt {attempt} failed: {error})",
+                wait.as_secs_f64()
+            )),
+            Event::RateLimitWait { model, .. } => {
+                let due = state
+                    .last_wait_line
+                    .is_none_or(|at| at.elapsed() >= WAIT_LINE_EVERY);
+                if due {
+                    state.last_wait_line = Some(Instant::now());
+                    self.show(
+                        &format!("waiting for the --rpm/--tpm limit ({model})"),
+                        true,
+                    );
+                }
+            }
+            Event::ContextLoading { bytes, format } if *bytes >= LOADING_SHOWN_FROM => {
+                self.show(
+                    &format!(
+                        "loading the context ({:.1} MiB of {format})...",
+                        *bytes as f64 / (1024.0 * 1024.0)
+                    ),
+                    true,
+                );
+            }
+            Event::ContextLoaded { bytes, duration } if *bytes >= LOADING_SHOWN_FROM => {
+                self.show(
+                    &format!("context loaded in {:.2}s", duration.as_secs_f64()),
+                    true,
+                );
+            }
+            Event::Compacted {
+                depth,
+                tokens_before,
+                tokens_after,
+                ..
+            } => self.line(&format!(
+                "depth {depth}: compacted the history (about {tokens_before} tokens to {tokens_after})"
+            )),
             Event::SubcallFinished {
                 done,
                 total,
@@ -150,7 +203,11 @@ impl Progress {
     }
 
     fn line(&self, message: &str) {
-        eprintln!("[{}] {message}", self.label);
+        let line = format!("[{}] {message}", self.label);
+        match &self.bar {
+            Some(bar) => bar.println(line),
+            None => eprintln!("{line}"),
+        }
     }
 }
 
@@ -168,7 +225,7 @@ mod tests {
         });
         p.on_event(&Event::SubcallStarted {
             depth: 0,
-            kind: rlm::core::SubcallKind::Llm,
+            kind: rlm::SubcallKind::Llm,
             done: 0,
             total: 2,
         });
@@ -189,7 +246,7 @@ mod tests {
         let p = Progress::new(ProgressMode::Quiet, "t");
         p.on_event(&Event::SubcallStarted {
             depth: 0,
-            kind: rlm::core::SubcallKind::Llm,
+            kind: rlm::SubcallKind::Llm,
             done: 0,
             total: 1,
         });

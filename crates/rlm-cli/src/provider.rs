@@ -1,21 +1,40 @@
-//! Building the root and sub model clients from the flags and the environment (`--provider`,
-//! `--model`, `--sub-model`, `--base-url`, `--api-key-env`). Keys are read from the environment only,
-//! never printed.
+//! Building the model clients from the flags and the environment (`--provider`, `--model`,
+//! `--sub-model`, `--base-url`, `--api-key-env`, `--reasoning-effort`, `--token-limit-field`). Keys are
+//! read from the environment only, never printed.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use rlm::client::{ANTHROPIC_BASE_URL, Anthropic, LlmClient, OPENAI_BASE_URL, OpenAiCompatible};
+use rlm::client::{
+    ANTHROPIC_BASE_URL, Anthropic, LlmClient, OPENAI_BASE_URL, OPENAI_HOST, OpenAiCompatible,
+    TokenLimitField, is_official_host,
+};
 
-use crate::args::{ProviderArgs, ProviderKind};
+use crate::args::{ProviderArgs, ProviderKind, SubModelSpec};
 use crate::exit::CliError;
 
-/// The two clients of a run.
+/// Anthropic's API host: the only host `ANTHROPIC_API_KEY` is sent to without `--api-key-env`.
+const ANTHROPIC_HOST: &str = "api.anthropic.com";
+
+/// The clients of a run.
 pub(crate) struct Clients {
     /// The root model (writes the code).
     pub(crate) root: Arc<dyn LlmClient>,
-    /// The sub model (answers llm_query / llm_batch).
+    /// The default sub-model (answers llm_query / llm_batch).
     pub(crate) sub: Arc<dyn LlmClient>,
+    /// The named sub-models: name, description, client.
+    pub(crate) named: Vec<(String, String, Arc<dyn LlmClient>)>,
+    /// Where the root model's requests go, and whether they carry a key.
+    pub(crate) root_endpoint: Endpoint,
+}
+
+/// A client's base URL and whether a key is sent there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Endpoint {
+    /// The base URL.
+    pub(crate) base_url: String,
+    /// Whether an API key goes with each request.
+    pub(crate) keyed: bool,
 }
 
 impl std::fmt::Debug for Clients {
@@ -23,12 +42,16 @@ impl std::fmt::Debug for Clients {
         f.debug_struct("Clients")
             .field("root", &self.root.model())
             .field("sub", &self.sub.model())
-            .finish()
+            .field(
+                "named",
+                &self.named.iter().map(|(n, _, _)| n).collect::<Vec<_>>(),
+            )
+            .finish_non_exhaustive()
     }
 }
 
-/// Builds the root and sub clients, reading variables through `lookup` (the process environment in
-/// production). `request_timeout` bounds one HTTP exchange.
+/// Builds every client, reading variables through `lookup` (the process environment in production).
+/// `request_timeout` bounds one HTTP exchange.
 pub(crate) fn build_clients(
     args: &ProviderArgs,
     request_timeout: Duration,
@@ -39,51 +62,50 @@ pub(crate) fn build_clients(
             "--model is required (e.g. --model gpt-4o-mini or --model claude-sonnet-4-5)",
         )
     })?;
-    let sub_model = args.sub_model.as_deref().unwrap_or(model);
     let lookup = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
-    let root = build_one(args, model, request_timeout, &lookup)?;
-    let sub = if sub_model == model {
-        Arc::clone(&root)
-    } else {
-        build_one(args, sub_model, request_timeout, &lookup)?
+    let (root, root_endpoint) = build_one(args, args.provider, model, request_timeout, &lookup)?;
+    let sub = match args.default_sub_model() {
+        Some(sub) if sub != model => {
+            build_one(args, args.provider, sub, request_timeout, &lookup)?.0
+        }
+        _ => Arc::clone(&root),
     };
-    Ok(Clients { root, sub })
-}
-
-/// The variable the API key is read from.
-pub(crate) fn key_variable(args: &ProviderArgs) -> &str {
-    match (&args.api_key_env, args.provider) {
-        (Some(name), _) => name,
-        (None, ProviderKind::Openai) => "OPENAI_API_KEY",
-        (None, ProviderKind::Anthropic) => "ANTHROPIC_API_KEY",
+    let mut named = Vec::new();
+    for spec in &args.sub_models {
+        let SubModelSpec {
+            name: Some(name),
+            provider,
+            model,
+            description,
+        } = spec
+        else {
+            continue;
+        };
+        let provider = provider.unwrap_or(args.provider);
+        let (client, _) = build_one(args, provider, model, request_timeout, &lookup)?;
+        named.push((name.clone(), description.clone(), client));
     }
+    Ok(Clients {
+        root,
+        sub,
+        named,
+        root_endpoint,
+    })
 }
 
-/// OpenAI's API host: the only host `OPENAI_API_KEY` is sent to without `--api-key-env`.
-const OPENAI_HOST: &str = "api.openai.com";
-/// Anthropic's API host: the only host `ANTHROPIC_API_KEY` is sent to without `--api-key-env`.
-const ANTHROPIC_HOST: &str = "api.anthropic.com";
-
-/// Whether `base_url` is `https://` on exactly `host` (any port, path, case).
-fn is_official(base_url: &str, host: &str) -> bool {
-    let Some(rest) = base_url
-        .get(..8)
-        .filter(|scheme| scheme.eq_ignore_ascii_case("https://"))
-        .and_then(|_| base_url.get(8..))
-    else {
-        return false;
-    };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    // userinfo@host:port — the host is after the last '@' and before the port.
-    let host_port = authority.rsplit('@').next().unwrap_or_default();
-    let found = host_port.split(':').next().unwrap_or_default();
-    found.eq_ignore_ascii_case(host)
+/// The variable the API key of `provider` is read from.
+pub(crate) fn key_variable(args: &ProviderArgs, provider: ProviderKind) -> &str {
+    match (&args.api_key_env, provider) {
+        (Some(name), _) if provider == args.provider => name,
+        (_, ProviderKind::Openai) => "OPENAI_API_KEY",
+        (_, ProviderKind::Anthropic) => "ANTHROPIC_API_KEY",
+    }
 }
 
 /// The key to send to `base_url`, read through `lookup` (blank values count as unset).
 ///
-/// - `--api-key-env NAME`: the key from `NAME`, sent to whatever base URL is used (OpenRouter, LiteLLM,
-///   a proxy); missing is a usage error.
+/// - `--api-key-env NAME` (for `--provider`'s clients): the key from `NAME`, sent to whatever base URL
+///   is used (OpenRouter, LiteLLM, a proxy); missing is a usage error.
 /// - otherwise, the provider's own host (`https://api.openai.com`, `https://api.anthropic.com`): the key
 ///   from the default variable; missing is a usage error.
 /// - otherwise (a custom base URL): OpenAI-compatible servers get no key at all (Ollama, vLLM and
@@ -91,23 +113,25 @@ fn is_official(base_url: &str, host: &str) -> bool {
 ///   Anthropic clients always need a key, so a custom Anthropic base URL needs `--api-key-env`.
 fn key_for(
     args: &ProviderArgs,
+    provider: ProviderKind,
     base_url: &str,
     lookup: &impl Fn(&str) -> Option<String>,
 ) -> Result<Option<String>, CliError> {
-    let variable = key_variable(args);
+    let variable = key_variable(args, provider);
     let missing_key = || {
         CliError::usage(format!(
             "{variable} is not set; export it with your API key, or pass --api-key-env NAME to read the key from another variable"
         ))
     };
-    let official_host = match args.provider {
+    let official_host = match provider {
         ProviderKind::Openai => OPENAI_HOST,
         ProviderKind::Anthropic => ANTHROPIC_HOST,
     };
-    if args.api_key_env.is_some() || is_official(base_url, official_host) {
+    let named_variable = args.api_key_env.is_some() && provider == args.provider;
+    if named_variable || is_official_host(base_url, official_host) {
         return lookup(variable).map(Some).ok_or_else(missing_key);
     }
-    match args.provider {
+    match provider {
         ProviderKind::Openai => Ok(None),
         ProviderKind::Anthropic => Err(CliError::usage(format!(
             "the base URL is not {official_host}: pass --api-key-env NAME to choose the variable whose key is sent to it"
@@ -115,42 +139,67 @@ fn key_for(
     }
 }
 
+/// The base URL of `provider`'s clients: `--base-url` for the run's own provider, else the
+/// provider's variable, else its public API.
+fn base_url_for(
+    args: &ProviderArgs,
+    provider: ProviderKind,
+    lookup: &impl Fn(&str) -> Option<String>,
+) -> String {
+    let own = if provider == args.provider {
+        args.base_url.clone()
+    } else {
+        None
+    };
+    let (variable, default) = match provider {
+        ProviderKind::Openai => ("OPENAI_BASE_URL", OPENAI_BASE_URL),
+        ProviderKind::Anthropic => ("ANTHROPIC_BASE_URL", ANTHROPIC_BASE_URL),
+    };
+    own.or_else(|| lookup(variable))
+        .unwrap_or_else(|| default.to_owned())
+}
+
 fn build_one(
     args: &ProviderArgs,
+    provider: ProviderKind,
     model: &str,
     request_timeout: Duration,
     lookup: &impl Fn(&str) -> Option<String>,
-) -> Result<Arc<dyn LlmClient>, CliError> {
-    match args.provider {
+) -> Result<(Arc<dyn LlmClient>, Endpoint), CliError> {
+    let base_url = base_url_for(args, provider, lookup);
+    let key = key_for(args, provider, &base_url, lookup)?;
+    let endpoint = Endpoint {
+        base_url: base_url.clone(),
+        keyed: key.is_some(),
+    };
+    let client: Arc<dyn LlmClient> = match provider {
         ProviderKind::Openai => {
-            let base_url = args
-                .base_url
-                .clone()
-                .or_else(|| lookup("OPENAI_BASE_URL"))
-                .unwrap_or_else(|| OPENAI_BASE_URL.to_owned());
-            let key = key_for(args, &base_url, lookup)?;
             let mut builder = OpenAiCompatible::builder(model)
                 .base_url(base_url)
                 .request_timeout(request_timeout);
             if let Some(key) = key {
                 builder = builder.api_key(key);
             }
-            Ok(Arc::new(builder.build()?))
+            if let Some(effort) = &args.reasoning_effort {
+                builder = builder.reasoning_effort(effort);
+            }
+            match args.token_limit_field.as_str() {
+                "max_tokens" => builder = builder.token_limit_field(TokenLimitField::MaxTokens),
+                "max_completion_tokens" => {
+                    builder = builder.token_limit_field(TokenLimitField::MaxCompletionTokens);
+                }
+                _ => {}
+            }
+            Arc::new(builder.build()?)
         }
-        ProviderKind::Anthropic => {
-            let base_url = args
-                .base_url
-                .clone()
-                .or_else(|| lookup("ANTHROPIC_BASE_URL"))
-                .unwrap_or_else(|| ANTHROPIC_BASE_URL.to_owned());
-            let key = key_for(args, &base_url, lookup)?.unwrap_or_default();
-            let client = Anthropic::builder(model, key)
+        ProviderKind::Anthropic => Arc::new(
+            Anthropic::builder(model, key.unwrap_or_default())
                 .base_url(base_url)
                 .request_timeout(request_timeout)
-                .build()?;
-            Ok(Arc::new(client))
-        }
-    }
+                .build()?,
+        ),
+    };
+    Ok((client, endpoint))
 }
 
 #[cfg(test)]
@@ -162,9 +211,11 @@ mod tests {
         ProviderArgs {
             provider,
             model: Some("m".into()),
-            sub_model: None,
+            sub_models: Vec::new(),
             base_url: base_url.map(Into::into),
             api_key_env: key_env.map(Into::into),
+            reasoning_effort: None,
+            token_limit_field: "auto".into(),
         }
     }
 
@@ -209,28 +260,6 @@ mod tests {
     }
 
     #[test]
-    fn official_hosts_are_recognised_exactly() {
-        assert!(is_official("https://api.openai.com/v1", OPENAI_HOST));
-        assert!(is_official("HTTPS://API.OpenAI.com:443/v1/", OPENAI_HOST));
-        assert!(!is_official("http://api.openai.com/v1", OPENAI_HOST));
-        assert!(!is_official(
-            "https://api.openai.com.evil.example/v1",
-            OPENAI_HOST
-        ));
-        assert!(!is_official(
-            "https://api.openai.com@evil.example/v1",
-            OPENAI_HOST
-        ));
-        assert!(!is_official(
-            "https://evil.example/api.openai.com",
-            OPENAI_HOST
-        ));
-        assert!(!is_official("http://localhost:11434/v1", OPENAI_HOST));
-        assert!(is_official(ANTHROPIC_BASE_URL, ANTHROPIC_HOST));
-        assert!(is_official(OPENAI_BASE_URL, OPENAI_HOST));
-    }
-
-    #[test]
     fn default_key_goes_only_to_the_official_host() {
         let env = |name: &str| match name {
             "OPENAI_API_KEY" => Some("sk-default".to_owned()),
@@ -239,7 +268,7 @@ mod tests {
             _ => None,
         };
         let key = |provider, url: &str, key_env: Option<&str>| {
-            key_for(&args(provider, Some(url), key_env), url, &env)
+            key_for(&args(provider, Some(url), key_env), provider, url, &env)
         };
         let openai = ProviderKind::Openai;
         assert_eq!(
@@ -281,9 +310,30 @@ mod tests {
     #[test]
     fn sub_model_gets_its_own_client() {
         let mut a = args(ProviderKind::Openai, Some("http://127.0.0.1:9/v1"), None);
-        a.sub_model = Some("small".into());
+        a.sub_models = vec![
+            "small".parse().unwrap(),
+            "fast=tiny=quick one".parse().unwrap(),
+        ];
         let clients = build_clients(&a, T, |_| None).unwrap();
         assert_eq!((clients.root.model(), clients.sub.model()), ("m", "small"));
+        let (name, description, client) = &clients.named[0];
+        assert_eq!(
+            (name.as_str(), description.as_str(), client.model()),
+            ("fast", "quick one", "tiny")
+        );
+        assert!(!clients.root_endpoint.keyed);
+        // A named sub-model on another provider uses that provider's URL and key variable.
+        a.sub_models = vec!["claude=anthropic:claude-haiku-4-5".parse().unwrap()];
+        let e = build_clients(&a, T, |_| None).unwrap_err();
+        assert!(
+            e.to_string().starts_with("ANTHROPIC_API_KEY is not set"),
+            "{e}"
+        );
+        let clients = build_clients(&a, T, |n| {
+            (n == "ANTHROPIC_API_KEY").then(|| "sk-ant-x".into())
+        })
+        .unwrap();
+        assert_eq!(clients.named[0].2.model(), "claude-haiku-4-5");
     }
 
     #[test]

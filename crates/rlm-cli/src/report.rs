@@ -7,7 +7,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use rlm::client::ModelUsage;
-use rlm::core::{PartialRun, RlmAnswer, UsageSummary};
+use rlm::{Finish, PartialRun, RlmAnswer, UsageSummary};
 use serde_json::{Value, json};
 
 use crate::exit::CliError;
@@ -91,6 +91,8 @@ fn usage_json(usage: &ModelUsage) -> Value {
         "retries": usage.retries,
         "prompt_tokens": usage.usage.prompt_tokens,
         "completion_tokens": usage.usage.completion_tokens,
+        "cached_tokens": usage.usage.cached_tokens,
+        "reasoning_tokens": usage.usage.reasoning_tokens,
         "total_tokens": usage.usage.total_tokens(),
         "elapsed_ms": duration_ms(usage.elapsed),
     })
@@ -117,12 +119,23 @@ pub(crate) fn summary_json(summary: &UsageSummary) -> Value {
 
 /// The `--json` object of a successful run.
 pub(crate) fn answer_json(answer: &RlmAnswer, trajectory: Option<&Path>) -> Value {
+    answered_json(&answer.answer, answer.finished, answer.into(), trajectory)
+}
+
+/// [`answer_json`] from its parts.
+fn answered_json(
+    answer: &str,
+    finished: Finish,
+    facts: RunFacts<'_>,
+    trajectory: Option<&Path>,
+) -> Value {
     json!({
-        "answer": answer.answer,
-        "iterations": answer.iterations,
-        "usage": summary_json(&answer.usage),
-        "cost_usd": answer.cost_usd,
-        "duration_ms": duration_ms(answer.duration),
+        "answer": answer,
+        "finished": finished.as_str(),
+        "iterations": facts.iterations,
+        "usage": summary_json(facts.usage),
+        "cost_usd": facts.cost_usd,
+        "duration_ms": duration_ms(facts.duration),
         "trajectory": trajectory.map(|p| p.display().to_string()),
     })
 }
@@ -157,85 +170,64 @@ mod tests {
     use std::time::Duration;
 
     use rlm::client::{Usage, UsageReport};
-    use rlm::core::{LimitsRecord, RunMetadata, Trajectory};
 
     use super::*;
     use crate::exit::ExitClass;
 
-    fn answer(cost: Option<f64>) -> RlmAnswer {
-        let usage = ModelUsage {
-            calls: 3,
-            failures: 0,
-            retries: 1,
-            usage: Usage {
-                prompt_tokens: 100,
-                completion_tokens: 20,
-                ..Usage::default()
-            },
-            elapsed: Duration::from_millis(1500),
-        };
-        let per_model = BTreeMap::from([("m".to_owned(), usage)]);
-        RlmAnswer {
-            answer: "42".into(),
+    fn summary() -> UsageSummary {
+        let mut usage = ModelUsage::default();
+        usage.calls = 3;
+        usage.retries = 1;
+        usage.usage = Usage::new(100, 20).with_cached_tokens(60);
+        usage.elapsed = Duration::from_millis(1500);
+        let mut report = UsageReport::default();
+        report.per_model = BTreeMap::from([("m".to_owned(), usage)]);
+        let mut summary = UsageSummary::default();
+        summary.per_model.clone_from(&report.per_model);
+        summary.per_depth = vec![report];
+        summary.total = usage;
+        summary
+    }
+
+    fn facts(usage: &UsageSummary, cost: Option<f64>) -> RunFacts<'_> {
+        RunFacts {
             iterations: 2,
-            usage: UsageSummary {
-                per_model: per_model.clone(),
-                per_depth: vec![UsageReport { per_model }],
-                total: usage,
-            },
-            cost_usd: cost,
             duration: Duration::from_millis(2500),
-            trajectory: Trajectory {
-                metadata: RunMetadata {
-                    rlm_version: "0".into(),
-                    root_model: "m".into(),
-                    sub_model: "m".into(),
-                    max_iterations: 3,
-                    max_depth: 1,
-                    max_concurrent: 4,
-                    limits: LimitsRecord {
-                        token_budget: None,
-                        cost_budget_usd: None,
-                        timeout_ms: None,
-                        max_consecutive_errors: None,
-                        max_subcalls: None,
-                    },
-                    context_kind: "text".into(),
-                    context_chars: 1,
-                    context_index: 0,
-                },
-                records: Vec::new(),
-            },
+            usage,
+            cost_usd: cost,
         }
     }
 
     #[test]
     fn human_report_has_usage_and_cost() {
-        let text = usage_text((&answer(Some(0.0123))).into(), Some(Path::new("t.jsonl")));
+        let usage = summary();
+        let text = usage_text(facts(&usage, Some(0.0123)), Some(Path::new("t.jsonl")));
         assert!(
             text.contains("m: 3 calls, 100 prompt + 20 completion tokens"),
             "{text}"
         );
         assert!(text.contains("cost: $0.0123"), "{text}");
         assert!(text.contains("trajectory: t.jsonl"), "{text}");
-        assert!(usage_text((&answer(None)).into(), None).contains("cost: unknown"));
+        assert!(usage_text(facts(&usage, None), None).contains("cost: unknown"));
     }
 
     #[test]
     fn json_object_has_every_field() {
-        let v = answer_json(&answer(None), None);
+        let usage = summary();
+        let v = answered_json("42", Finish::Forced, facts(&usage, None), None);
         assert_eq!(v["answer"], "42");
+        assert_eq!(v["finished"], "forced");
         assert_eq!(v["iterations"], 2);
         assert_eq!(v["usage"]["total"]["total_tokens"], 120);
+        assert_eq!(v["usage"]["total"]["cached_tokens"], 60);
         assert_eq!(v["usage"]["per_model"]["m"]["retries"], 1);
         assert_eq!(v["duration_ms"], 2500);
         assert!(v["cost_usd"].is_null() && v["trajectory"].is_null());
-        let full = answer(Some(0.5));
         let mut run = PartialRun::new(Some("half".into()));
-        run.iterations = full.iterations;
-        run.usage = full.usage.clone();
-        run.cost_usd = full.cost_usd;
-        run.duration = full.duration;
+        run.iterations = 2;
+        run.usage = usage.clone();
+        run.cost_usd = Some(0.5);
+        run.duration = Duration::from_millis(2500);
         let mut e = CliError::new(ExitClass::Limit, "timeout");
         e.run = Some(Box::new(run));
         let v = error_json(&e, Some(Path::new("t.jsonl")));

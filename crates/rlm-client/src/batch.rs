@@ -13,6 +13,7 @@ pub type ProgressCallback = Arc<dyn Fn(BatchProgress) + Send + Sync>;
 
 /// How far a batch has got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct BatchProgress {
     /// Requests finished, successfully or not.
     pub done: usize,
@@ -22,22 +23,25 @@ pub struct BatchProgress {
     pub total: usize,
 }
 
-/// Options of [`batch`].
+impl BatchProgress {
+    /// Nothing done yet out of `total`.
+    pub fn new(total: usize) -> Self {
+        Self {
+            done: 0,
+            failed: 0,
+            total,
+        }
+    }
+}
+
+/// Options of [`batch`]: the concurrency cap is always the caller's choice.
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct BatchOptions {
-    /// Most requests in flight at once (default 10); 0 is an error.
+    /// Most requests in flight at once; 0 is an error.
     pub max_concurrent: usize,
     /// Called after each finished request.
     pub on_progress: Option<ProgressCallback>,
-}
-
-impl Default for BatchOptions {
-    fn default() -> Self {
-        Self {
-            max_concurrent: 10,
-            on_progress: None,
-        }
-    }
 }
 
 impl BatchOptions {
@@ -79,7 +83,8 @@ impl fmt::Debug for BatchOptions {
 /// request in flight and starts no more.
 ///
 /// ```
-/// use rlm_client::{batch, BatchOptions, CompletionRequest, Simulated};
+/// use rlm_client::{batch, BatchOptions, CompletionRequest};
+/// use rlm_client::testing::Simulated;
 /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
 /// let sim = Simulated::new("sim", |r: &CompletionRequest| r.messages[0].content.to_uppercase());
 /// let requests = vec![CompletionRequest::prompt("a"), CompletionRequest::prompt("b")];
@@ -102,11 +107,7 @@ pub async fn batch<C: LlmClient + ?Sized>(
     let total = requests.len();
     let mut results: Vec<Option<Result<Completion, ClientError>>> = Vec::with_capacity(total);
     results.resize_with(total, || None);
-    let mut progress = BatchProgress {
-        done: 0,
-        failed: 0,
-        total,
-    };
+    let mut progress = BatchProgress::new(total);
     let mut in_flight = futures::stream::iter(requests.into_iter().enumerate())
         .map(|(index, request)| async move { (index, client.complete(request).await) })
         .buffer_unordered(options.max_concurrent);

@@ -9,7 +9,7 @@ use crate::{ClientError, Completion, CompletionRequest};
 /// Anything that turns a [`CompletionRequest`] into a [`Completion`].
 ///
 /// Providers ([`crate::OpenAiCompatible`], [`crate::Anthropic`]), wrappers ([`crate::Resilient`],
-/// [`crate::ConcurrencyLimit`]) and test doubles ([`crate::Simulated`], `MockLlmClient` with the `mock`
+/// [`crate::ConcurrencyLimit`]) and test doubles ([`crate::testing::Simulated`], `MockLlmClient` with the `mock`
 /// feature) all implement it, so they are swapped behind `Arc<dyn LlmClient>`.
 ///
 /// ```
@@ -22,7 +22,7 @@ use crate::{ClientError, Completion, CompletionRequest};
 /// impl LlmClient for Echo {
 ///     async fn complete(&self, request: CompletionRequest) -> Result<Completion, ClientError> {
 ///         let text = request.messages.last().map(|m| m.content.clone()).unwrap_or_default();
-///         Ok(Completion { text, model: "echo".into(), ..Completion::default() })
+///         Ok(Completion::new(text, "echo"))
 ///     }
 ///     fn model(&self) -> &str {
 ///         "echo"
@@ -64,11 +64,14 @@ impl<T: LlmClient + ?Sized> LlmClient for Box<T> {
 /// Tokens added per message for role markers and separators in the estimate.
 const TOKENS_PER_MESSAGE: u32 = 4;
 
-/// Rough number of input tokens of a request: one token per 4 characters of message text (rounded up)
+/// Rough number of input tokens of a request: one token per 4 bytes of UTF-8 message text (rounded up)
 /// plus 4 tokens per message for role markup.
 ///
-/// This is a heuristic (English text averages about 4 characters per token with OpenAI and Anthropic
-/// tokenizers); it is used for tokens-per-minute budgets and by [`crate::Simulated`], never for billing.
+/// This is a heuristic: English text averages about 4 characters (= bytes) per token with OpenAI and
+/// Anthropic tokenizers, and counting bytes rather than characters keeps the estimate from falling far
+/// short on text in other scripts (a CJK character is 3 bytes and about one token). It is used for
+/// tokens-per-minute budgets, context-window checks and by [`crate::testing::Simulated`], never for
+/// billing.
 ///
 /// ```
 /// use rlm_client::{estimate_tokens, CompletionRequest};
@@ -83,9 +86,9 @@ pub fn estimate_tokens(request: &CompletionRequest) -> u32 {
     u32::try_from(tokens).unwrap_or(u32::MAX)
 }
 
-/// Rough number of tokens in a text: characters / 4, rounded up.
-pub(crate) fn estimate_text_tokens(text: &str) -> u64 {
-    (text.chars().count() as u64).div_ceil(4)
+/// Rough number of tokens in a text: UTF-8 bytes / 4, rounded up (see [`estimate_tokens`]).
+pub fn estimate_text_tokens(text: &str) -> u64 {
+    (text.len() as u64).div_ceil(4)
 }
 
 #[cfg(test)]
@@ -94,9 +97,10 @@ mod tests {
     use crate::Message;
 
     #[test]
-    fn estimate_counts_chars_not_bytes() {
+    fn estimate_counts_bytes_so_other_scripts_are_not_underestimated() {
         let request = CompletionRequest::new(vec![Message::system("ééé"), Message::user("abcde")]);
-        assert_eq!(estimate_tokens(&request), 1 + 4 + 2 + 4);
+        assert_eq!(estimate_tokens(&request), 2 + 4 + 2 + 4);
+        assert_eq!(estimate_text_tokens(&"東".repeat(400)), 300);
         assert_eq!(estimate_tokens(&CompletionRequest::default()), 0);
     }
 }

@@ -14,7 +14,8 @@ use crate::{ClientError, Completion, CompletionRequest, LlmClient};
 /// ```
 /// use std::sync::Arc;
 /// use tokio::sync::Semaphore;
-/// use rlm_client::{ConcurrencyLimit, LlmClient, Simulated};
+/// use rlm_client::{ConcurrencyLimit, LlmClient};
+/// use rlm_client::testing::Simulated;
 /// let permits = Arc::new(Semaphore::new(8));
 /// let a = ConcurrencyLimit::new(Arc::new(Simulated::new("a", |_: &_| String::new())), permits.clone());
 /// let b = ConcurrencyLimit::new(Arc::new(Simulated::new("b", |_: &_| String::new())), permits);

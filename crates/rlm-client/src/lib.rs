@@ -3,21 +3,23 @@
 //! Depends on no other rlm crate: rlm-core wires it to the sandbox (rlm-repl), which knows nothing of it.
 //!
 //! # Principal types
-//! - [`LlmClient`]: the provider trait (`Arc<dyn LlmClient>` everywhere); with the `mock` feature,
-//!   `MockLlmClient` (mockall) for other crates' tests.
+//! - [`LlmClient`]: the provider trait (`Arc<dyn LlmClient>` everywhere).
 //! - [`CompletionRequest`], [`Message`], [`Completion`], [`Usage`], [`ClientError`]: the vocabulary.
 //! - Providers: [`OpenAiCompatible`] (OpenAI, OpenRouter, vLLM, Ollama, llama.cpp, LiteLLM) and
 //!   [`Anthropic`]. They make one HTTP exchange per call and never retry.
 //! - Wrappers, each an [`LlmClient`] around any other: [`Resilient`] (the one retry layer: retries,
 //!   per-attempt timeout, deadline, rate limits, usage metering) and [`ConcurrencyLimit`] (a shared cap).
 //! - [`batch`]: many requests with a hard concurrency cap, results in input order.
-//! - [`UsageMeter`], [`UsageReport`], [`PriceTable`]: per-model accounting and cost.
-//! - [`Simulated`]: a fake client (not an LLM) for examples, benchmarks and tests.
+//! - [`UsageMeter`], [`UsageReport`], [`PriceTable`]: per-model accounting and cost;
+//!   [`ContextWindows`]: how many input tokens each model accepts.
+//! - [`testing`]: test doubles — [`testing::Simulated`], a fake client (not an LLM) for examples,
+//!   benchmarks and tests, and with the `mock` feature `MockLlmClient` (mockall).
 //!
 //! # Example
 //! ```
 //! use std::{sync::Arc, time::Duration};
-//! use rlm_client::{batch, BatchOptions, CompletionRequest, Latency, Resilient, ResiliencePolicy, Simulated};
+//! use rlm_client::{batch, BatchOptions, CompletionRequest, Resilient, ResiliencePolicy};
+//! use rlm_client::testing::{Latency, Simulated};
 //! # tokio::runtime::Runtime::new().unwrap().block_on(async {
 //! // In production: Arc::new(OpenAiCompatible::from_env("gpt-4o-mini")?)
 //! let provider = Simulated::new("sim", |r: &CompletionRequest| format!("echo: {}", r.messages[0].content))
@@ -36,25 +38,31 @@ mod batch;
 mod client;
 mod concurrency;
 mod error;
+mod models;
 mod providers;
 mod resilience;
-mod simulated;
+pub mod testing;
 mod types;
 mod usage;
 
 pub use batch::{BatchOptions, BatchProgress, ProgressCallback, batch};
-#[cfg(feature = "mock")]
-pub use client::MockLlmClient;
-pub use client::{LlmClient, estimate_tokens};
+pub use client::{LlmClient, estimate_text_tokens, estimate_tokens};
 pub use concurrency::ConcurrencyLimit;
 pub use error::ClientError;
+pub use models::ContextWindows;
 pub use providers::anthropic::{
     ANTHROPIC_BASE_URL, ANTHROPIC_DEFAULT_MAX_TOKENS, ANTHROPIC_VERSION, Anthropic,
     AnthropicBuilder,
 };
-pub use providers::http::{ApiKey, CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, default_http_client};
-pub use providers::openai::{OPENAI_BASE_URL, OpenAiCompatible, OpenAiCompatibleBuilder};
-pub use resilience::{RateLimits, ResiliencePolicy, Resilient, RetryPolicy};
-pub use simulated::{FailurePlan, Latency, Simulated, SimulatedFailure};
+pub use providers::http::{
+    ApiKey, CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, default_http_client, is_official_host,
+};
+pub use providers::openai::{
+    OPENAI_BASE_URL, OPENAI_HOST, OpenAiCompatible, OpenAiCompatibleBuilder, TokenLimitField,
+};
+pub use resilience::{
+    CallEvent, CallObserver, DEFAULT_ATTEMPT_TIMEOUT, RateLimits, ResiliencePolicy, Resilient,
+    RetryPolicy,
+};
 pub use types::{Completion, CompletionRequest, Message, Role, Usage};
 pub use usage::{ModelUsage, Price, PriceTable, UsageMeter, UsageReport};

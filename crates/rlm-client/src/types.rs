@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 /// Who wrote a message in a chat transcript.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum Role {
     /// Instructions that frame the conversation.
     System,
@@ -16,8 +17,20 @@ pub enum Role {
     Assistant,
 }
 
+impl Role {
+    /// `system`, `user` or `assistant`, as the wire formats spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::System => "system",
+            Self::User => "user",
+            Self::Assistant => "assistant",
+        }
+    }
+}
+
 /// One chat message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Message {
     /// Author of the message.
     pub role: Role,
@@ -58,6 +71,7 @@ impl Message {
 /// assert_eq!(request.messages.len(), 1);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CompletionRequest {
     /// The transcript, oldest first.
     pub messages: Vec<Message>,
@@ -73,6 +87,10 @@ pub struct CompletionRequest {
     /// Stop sequences.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub stop: Vec<String>,
+    /// Reasoning effort for reasoning models (OpenAI's `reasoning_effort`: `minimal`, `low`,
+    /// `medium`, `high`); sent only when set, and only by providers that know it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reasoning_effort: Option<String>,
 }
 
 impl CompletionRequest {
@@ -116,10 +134,24 @@ impl CompletionRequest {
         self.stop.push(stop.into());
         self
     }
+
+    /// Sets the reasoning effort (`minimal`, `low`, `medium`, `high`).
+    #[must_use]
+    pub fn with_reasoning_effort(mut self, effort: impl Into<String>) -> Self {
+        self.reasoning_effort = Some(effort.into());
+        self
+    }
 }
 
 /// A model's answer.
+///
+/// ```
+/// use rlm_client::{Completion, Usage};
+/// let c = Completion::new("42", "my-model").with_usage(Usage::new(10, 2));
+/// assert_eq!((c.text.as_str(), c.usage.total_tokens()), ("42", 12));
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Completion {
     /// Generated text (empty when the provider returned `null` content).
     pub text: String,
@@ -131,15 +163,41 @@ pub struct Completion {
     pub finish_reason: Option<String>,
 }
 
+impl Completion {
+    /// A completion of `text` by `model`, with no usage and no finish reason.
+    pub fn new(text: impl Into<String>, model: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            model: model.into(),
+            ..Self::default()
+        }
+    }
+
+    /// Sets the token usage.
+    #[must_use]
+    pub fn with_usage(mut self, usage: Usage) -> Self {
+        self.usage = usage;
+        self
+    }
+
+    /// Sets the finish reason.
+    #[must_use]
+    pub fn with_finish_reason(mut self, reason: impl Into<String>) -> Self {
+        self.finish_reason = Some(reason.into());
+        self
+    }
+}
+
 /// Token counts of one or more calls.
 ///
 /// ```
 /// use rlm_client::Usage;
-/// let mut total = Usage { prompt_tokens: 10, completion_tokens: 5, ..Usage::default() };
-/// total += Usage { prompt_tokens: 1, completion_tokens: 2, ..Usage::default() };
-/// assert_eq!(total.total_tokens(), 18);
+/// let mut total = Usage::new(10, 5);
+/// total += Usage::new(1, 2).with_cached_tokens(1);
+/// assert_eq!((total.total_tokens(), total.cached_tokens), (18, 1));
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Usage {
     /// Input tokens, cached ones included.
     pub prompt_tokens: u64,
@@ -152,6 +210,29 @@ pub struct Usage {
 }
 
 impl Usage {
+    /// Usage of `prompt_tokens` input and `completion_tokens` generated tokens.
+    pub fn new(prompt_tokens: u64, completion_tokens: u64) -> Self {
+        Self {
+            prompt_tokens,
+            completion_tokens,
+            ..Self::default()
+        }
+    }
+
+    /// Sets the input tokens served from the provider's cache.
+    #[must_use]
+    pub fn with_cached_tokens(mut self, tokens: u64) -> Self {
+        self.cached_tokens = tokens;
+        self
+    }
+
+    /// Sets the generated tokens spent on hidden reasoning.
+    #[must_use]
+    pub fn with_reasoning_tokens(mut self, tokens: u64) -> Self {
+        self.reasoning_tokens = tokens;
+        self
+    }
+
     /// Prompt plus completion tokens.
     pub fn total_tokens(&self) -> u64 {
         self.prompt_tokens.saturating_add(self.completion_tokens)

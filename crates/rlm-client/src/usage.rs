@@ -11,6 +11,7 @@ use crate::Usage;
 
 /// What one model consumed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ModelUsage {
     /// Calls made (successful or not; retries of one call count once).
     pub calls: u64,
@@ -36,6 +37,7 @@ impl AddAssign for ModelUsage {
 
 /// A point-in-time copy of a [`UsageMeter`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UsageReport {
     /// Usage per model name.
     pub per_model: BTreeMap<String, ModelUsage>,
@@ -66,6 +68,7 @@ impl UsageReport {
 
 /// Price of one model, in USD per million tokens.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Price {
     /// USD per million input (prompt) tokens.
     pub input_per_million: f64,
@@ -136,7 +139,7 @@ impl PriceTable {
 /// use std::time::Duration;
 /// use rlm_client::{Usage, UsageMeter};
 /// let meter = UsageMeter::new();
-/// meter.record_success("m", Usage { prompt_tokens: 3, ..Usage::default() }, Duration::from_millis(5), 1);
+/// meter.record_success("m", Usage::new(3, 0), Duration::from_millis(5), 1);
 /// meter.clone().record_failure("m", Duration::from_millis(1), 2);
 /// let m = &meter.snapshot().per_model["m"];
 /// assert_eq!((m.calls, m.failures, m.retries, m.usage.prompt_tokens), (2, 1, 3, 3));

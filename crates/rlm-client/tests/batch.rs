@@ -5,9 +5,9 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use rlm_client::testing::{FailurePlan, Latency, Simulated, SimulatedFailure};
 use rlm_client::{
-    BatchOptions, BatchProgress, ClientError, CompletionRequest, FailurePlan, Latency, Resilient,
-    RetryPolicy, Simulated, SimulatedFailure, batch,
+    BatchOptions, BatchProgress, ClientError, CompletionRequest, Resilient, RetryPolicy, batch,
 };
 
 use crate::support::Gauge;
@@ -126,7 +126,7 @@ async fn dropping_the_batch_aborts_in_flight_calls_and_starts_nothing_more() {
 async fn empty_batch_makes_no_call_and_zero_cap_is_an_error() {
     let sim = echo();
     assert!(
-        batch(&sim, Vec::new(), BatchOptions::default())
+        batch(&sim, Vec::new(), BatchOptions::new(10))
             .await
             .unwrap()
             .is_empty()
@@ -153,22 +153,13 @@ async fn progress_reports_done_failed_total() {
     let sink = seen.clone();
     let options = BatchOptions::new(2).with_progress(move |p| sink.lock().unwrap().push(p));
     // No retries, so failures reach the batch.
-    let policy = rlm_client::ResiliencePolicy {
-        retry: RetryPolicy::none(),
-        ..Default::default()
-    };
+    let policy = rlm_client::ResiliencePolicy::default().with_retry(RetryPolicy::none());
     let client = Resilient::new(Arc::new(sim), policy).unwrap();
     let results = batch(&client, prompts(9), options).await.unwrap();
     assert_eq!(results.iter().filter(|r| r.is_err()).count(), 3);
     let seen = seen.lock().unwrap();
     assert_eq!(seen.len(), 9);
     assert!(seen.windows(2).all(|w| w[1].done == w[0].done + 1));
-    assert_eq!(
-        *seen.last().unwrap(),
-        BatchProgress {
-            done: 9,
-            failed: 3,
-            total: 9
-        }
-    );
+    let last = *seen.last().unwrap();
+    assert_eq!((last.done, last.failed, last.total), (9, 3, 9));
 }

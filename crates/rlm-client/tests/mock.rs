@@ -7,19 +7,18 @@
 
 use std::sync::Arc;
 
-use rlm_client::{
-    Completion, CompletionRequest, LlmClient, MockLlmClient, ResiliencePolicy, Resilient,
-};
+use rlm_client::testing::MockLlmClient;
+use rlm_client::{Completion, CompletionRequest, LlmClient, ResiliencePolicy, Resilient};
 
 #[tokio::test]
 async fn mock_client_can_be_wrapped() {
     let mut mock = MockLlmClient::new();
     mock.expect_model().return_const("mocked".to_string());
     mock.expect_complete().times(1).returning(|r| {
-        Ok(Completion {
-            text: format!("saw {}", r.messages.len()),
-            ..Completion::default()
-        })
+        Ok(Completion::new(
+            format!("saw {}", r.messages.len()),
+            "mocked",
+        ))
     });
     let client = Resilient::new(Arc::new(mock), ResiliencePolicy::default()).unwrap();
     assert_eq!(

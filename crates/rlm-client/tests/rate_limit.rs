@@ -4,27 +4,22 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use rlm_client::testing::Simulated;
 use rlm_client::{
     BatchOptions, ClientError, CompletionRequest, LlmClient, RateLimits, ResiliencePolicy,
-    Resilient, Simulated, batch, estimate_tokens,
+    Resilient, batch, estimate_tokens,
 };
 
 fn limited(limits: RateLimits) -> (Resilient, Simulated) {
     let sim = Simulated::new("sim", |_: &CompletionRequest| "ok".to_string());
-    let policy = ResiliencePolicy {
-        rate_limits: limits,
-        ..ResiliencePolicy::default()
-    };
+    let policy = ResiliencePolicy::default().with_rate_limits(limits);
     (Resilient::new(Arc::new(sim.clone()), policy).unwrap(), sim)
 }
 
 #[tokio::test]
 async fn requests_per_minute_spaces_requests() {
     // 600/min = one every 100 ms, burst of one second's worth (10).
-    let (client, sim) = limited(RateLimits {
-        requests_per_minute: Some(600),
-        tokens_per_minute: None,
-    });
+    let (client, sim) = limited(RateLimits::default().with_requests_per_minute(600));
     let start = Instant::now();
     let requests = (0..20)
         .map(|i| CompletionRequest::prompt(i.to_string()))
@@ -45,10 +40,7 @@ async fn requests_per_minute_spaces_requests() {
 #[tokio::test]
 async fn tokens_per_minute_spaces_large_requests() {
     // 6000/min = 100 tokens/s with a burst of 100.
-    let (client, _) = limited(RateLimits {
-        requests_per_minute: None,
-        tokens_per_minute: Some(6000),
-    });
+    let (client, _) = limited(RateLimits::default().with_tokens_per_minute(6000));
     let request = CompletionRequest::prompt("x".repeat(384));
     assert_eq!(estimate_tokens(&request), 100);
     let start = Instant::now();
@@ -65,10 +57,7 @@ async fn tokens_per_minute_spaces_large_requests() {
 
 #[tokio::test]
 async fn a_request_larger_than_the_budget_fails_fast() {
-    let (client, sim) = limited(RateLimits {
-        requests_per_minute: None,
-        tokens_per_minute: Some(1000),
-    });
+    let (client, sim) = limited(RateLimits::default().with_tokens_per_minute(1000));
     let start = Instant::now();
     let err = client
         .complete(CompletionRequest::prompt("y".repeat(8000)))
@@ -86,23 +75,15 @@ async fn a_request_larger_than_the_budget_fails_fast() {
 #[tokio::test]
 async fn zero_quota_is_a_configuration_error() {
     let sim = Simulated::new("sim", |_: &CompletionRequest| String::new());
-    let policy = ResiliencePolicy {
-        rate_limits: RateLimits {
-            requests_per_minute: Some(0),
-            tokens_per_minute: None,
-        },
-        ..ResiliencePolicy::default()
-    };
+    let policy = ResiliencePolicy::default()
+        .with_rate_limits(RateLimits::default().with_requests_per_minute(0));
     let err = Resilient::new(Arc::new(sim), policy).unwrap_err();
     assert!(err.to_string().contains("requests_per_minute"), "{err}");
 }
 
 #[tokio::test]
 async fn max_tokens_counts_toward_the_token_budget() {
-    let (client, sim) = limited(RateLimits {
-        requests_per_minute: None,
-        tokens_per_minute: Some(1000),
-    });
+    let (client, sim) = limited(RateLimits::default().with_tokens_per_minute(1000));
     let request = CompletionRequest::prompt("short");
     let input = estimate_tokens(&request);
     // Input alone fits; input plus max_tokens exceeds the whole minute's budget.

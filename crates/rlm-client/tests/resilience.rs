@@ -4,9 +4,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use rlm_client::testing::{FailurePlan, Latency, Simulated, SimulatedFailure};
 use rlm_client::{
-    ClientError, CompletionRequest, FailurePlan, Latency, LlmClient, Price, PriceTable,
-    ResiliencePolicy, Resilient, RetryPolicy, Simulated, SimulatedFailure, UsageMeter,
+    ClientError, CompletionRequest, LlmClient, Price, PriceTable, ResiliencePolicy, Resilient,
+    RetryPolicy, UsageMeter,
 };
 use tokio::time::Instant;
 
@@ -28,15 +29,131 @@ async fn retries_stop_after_max_retries_and_are_metered() {
         .await
         .unwrap_err();
     assert!(matches!(err, ClientError::Http { status: 500, .. }));
-    assert_eq!(sim.calls(), 3, "1 attempt + 2 retries");
-    // Default backoff: 0.5 s then 1 s before jitter (at most double), each capped at 8 s.
+    assert_eq!(sim.calls(), 11, "1 attempt + 10 retries");
+    // Backoff 0.5, 1, 2, 4, then 8 s six times: 55.5 s, of which jitter may take up to a quarter.
     let waited = start.elapsed();
     assert!(
-        waited >= Duration::from_millis(1500) && waited <= Duration::from_secs(3),
+        waited >= Duration::from_secs_f64(55.5 * 0.75) && waited <= Duration::from_secs_f64(55.5),
         "{waited:?}"
     );
     let m = meter.snapshot().per_model["sim"];
-    assert_eq!((m.calls, m.failures, m.retries), (1, 1, 2));
+    assert_eq!((m.calls, m.failures, m.retries), (1, 1, 10));
+}
+
+#[tokio::test(start_paused = true)]
+async fn retries_stop_at_the_retry_deadline() {
+    let sim = failing(1, SimulatedFailure::ServerError);
+    let policy = ResiliencePolicy::default().with_retry(
+        RetryPolicy::default()
+            .with_max_retries(1000)
+            .with_retry_deadline(Duration::from_secs(30)),
+    );
+    let client = Resilient::new(Arc::new(sim.clone()), policy).unwrap();
+    let start = Instant::now();
+    client
+        .complete(CompletionRequest::prompt("x"))
+        .await
+        .unwrap_err();
+    // No wait may end after the deadline, and giving up happens at most one backoff (8 s) early.
+    let waited = start.elapsed();
+    assert!(
+        waited <= Duration::from_secs(30) && waited >= Duration::from_secs(22),
+        "{waited:?}"
+    );
+    assert!((6..=10).contains(&sim.calls()), "{}", sim.calls());
+}
+
+#[tokio::test(start_paused = true)]
+async fn retry_after_zero_retries_at_once() {
+    let sim = failing(
+        2,
+        SimulatedFailure::RateLimited {
+            retry_after: Some(Duration::ZERO),
+        },
+    );
+    let client = Resilient::new(Arc::new(sim.clone()), ResiliencePolicy::default()).unwrap();
+    client
+        .complete(CompletionRequest::prompt("x"))
+        .await
+        .unwrap();
+    let start = Instant::now();
+    client
+        .complete(CompletionRequest::prompt("x"))
+        .await
+        .unwrap();
+    assert!(
+        start.elapsed() <= Duration::from_millis(50),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(sim.calls(), 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_call_waiting_to_retry_holds_no_concurrency_permit() {
+    // One permit shared by two clients; the first fails once and then waits ~0.5 s to retry.
+    let permits = Arc::new(tokio::sync::Semaphore::new(1));
+    let flaky = failing(1, SimulatedFailure::ServerError)
+        .with_latency(Latency::Fixed(Duration::from_millis(10)));
+    let steady = Simulated::new("steady", |_: &CompletionRequest| "ok".to_string())
+        .with_latency(Latency::Fixed(Duration::from_millis(100)));
+    let policy = ResiliencePolicy::default().with_retry(RetryPolicy::default().with_max_retries(1));
+    let a = Resilient::new(Arc::new(flaky), policy)
+        .unwrap()
+        .with_concurrency_limit(Arc::clone(&permits));
+    let b = Resilient::new(Arc::new(steady), policy)
+        .unwrap()
+        .with_concurrency_limit(Arc::clone(&permits));
+    let start = Instant::now();
+    let flaky_call = tokio::spawn(async move { a.complete(CompletionRequest::prompt("x")).await });
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    // The flaky call has failed and sleeps for its backoff: the steady call gets the permit now.
+    b.complete(CompletionRequest::prompt("y")).await.unwrap();
+    assert!(
+        start.elapsed() <= Duration::from_millis(130),
+        "the steady call waited for a sleeping call's permit: {:?}",
+        start.elapsed()
+    );
+    assert!(flaky_call.await.unwrap().is_err());
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_observer_hears_each_retry_on_one_line() {
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = Arc::clone(&seen);
+    let sim = Simulated::new("sim", |_: &CompletionRequest| "ok".to_string()).with_failures(
+        FailurePlan::EveryKth {
+            k: 2,
+            error: SimulatedFailure::ServerError,
+        },
+    );
+    let client = Resilient::new(Arc::new(sim), ResiliencePolicy::default())
+        .unwrap()
+        .with_observer(rlm_client::CallObserver::new(move |e| {
+            sink.lock().unwrap().push(e.clone());
+        }));
+    client
+        .complete(CompletionRequest::prompt("x"))
+        .await
+        .unwrap();
+    client
+        .complete(CompletionRequest::prompt("x"))
+        .await
+        .unwrap();
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    match &seen[0] {
+        rlm_client::CallEvent::Retrying {
+            model,
+            attempt,
+            error,
+            ..
+        } => {
+            assert_eq!((model.as_str(), *attempt), ("sim", 1));
+            assert!(!error.contains('\n') && error.contains("500"), "{error}");
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
 #[tokio::test(start_paused = true)]
@@ -93,15 +210,10 @@ async fn too_long_retry_after_fails_at_once() {
 async fn deadline_bounds_the_whole_call() {
     let sim = Simulated::new("sim", |_: &CompletionRequest| "late".to_string())
         .with_latency(Latency::Fixed(Duration::from_secs(100)));
-    let policy = ResiliencePolicy {
-        attempt_timeout: Duration::from_secs(40),
-        deadline: Some(Duration::from_secs(90)),
-        retry: RetryPolicy {
-            max_retries: 10,
-            ..RetryPolicy::default()
-        },
-        ..ResiliencePolicy::default()
-    };
+    let policy = ResiliencePolicy::default()
+        .with_attempt_timeout(Duration::from_secs(40))
+        .with_deadline(Duration::from_secs(90))
+        .with_retry(RetryPolicy::default().with_max_retries(10));
     let client = Resilient::new(Arc::new(sim.clone()), policy).unwrap();
     let start = Instant::now();
     let err = client

@@ -39,11 +39,10 @@ impl LlmClient for Gauge {
         tokio::time::sleep(self.latency).await;
         self.in_flight.fetch_sub(1, Ordering::SeqCst);
         self.completed.fetch_add(1, Ordering::SeqCst);
-        Ok(Completion {
-            text: request.messages[0].content.clone(),
-            model: "gauge".into(),
-            ..Completion::default()
-        })
+        Ok(Completion::new(
+            request.messages[0].content.clone(),
+            "gauge",
+        ))
     }
 
     fn model(&self) -> &'static str {
@@ -53,13 +52,10 @@ impl LlmClient for Gauge {
 
 /// A policy with fast retries (10 ms initial delay) so HTTP tests run quickly.
 pub(crate) fn fast_retries(max_retries: u32) -> ResiliencePolicy {
-    ResiliencePolicy {
-        retry: RetryPolicy {
-            max_retries,
-            initial_delay: Duration::from_millis(10),
-            max_delay: Duration::from_millis(50),
-            ..RetryPolicy::default()
-        },
-        ..ResiliencePolicy::default()
-    }
+    ResiliencePolicy::default().with_retry(
+        RetryPolicy::default()
+            .with_max_retries(max_retries)
+            .with_initial_delay(Duration::from_millis(10))
+            .with_max_delay(Duration::from_millis(50)),
+    )
 }

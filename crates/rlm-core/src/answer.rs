@@ -9,11 +9,36 @@ use serde::{Deserialize, Serialize};
 
 use crate::Trajectory;
 
+/// How a completion reached its answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Finish {
+    /// The model finished on its own, with `FINAL(...)` / `FINAL_VAR(...)` in a turn.
+    Final,
+    /// The turns ran out and the answer came from the reply to the final-answer request (it held a
+    /// `FINAL(...)` or `FINAL_VAR(...)` with a value).
+    Forced,
+}
+
+impl Finish {
+    /// `final` or `forced`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Final => "final",
+            Self::Forced => "forced",
+        }
+    }
+}
+
 /// The result of a completion.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct RlmAnswer {
     /// The answer.
     pub answer: String,
+    /// How it was reached.
+    pub finished: Finish,
     /// Iterations of the root run (the final-answer request after `max_iterations` is not counted).
     pub iterations: usize,
     /// Tokens and calls per model and per depth.
@@ -66,6 +91,7 @@ impl PartialRun {
 
 /// Usage of a completion, every depth included.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UsageSummary {
     /// Per model name, all depths together.
     pub per_model: BTreeMap<String, ModelUsage>,
@@ -94,10 +120,9 @@ impl UsageSummary {
 
     /// Cost in USD at `prices`, or `None` if a model that used tokens has no price.
     pub fn cost_usd(&self, prices: &PriceTable) -> Option<f64> {
-        UsageReport {
-            per_model: self.per_model.clone(),
-        }
-        .cost_usd(prices)
+        let mut report = UsageReport::default();
+        report.per_model.clone_from(&self.per_model);
+        report.cost_usd(prices)
     }
 }
 
@@ -109,34 +134,10 @@ mod tests {
     #[test]
     fn summary_adds_depths() {
         let d0 = UsageMeter::new();
-        d0.record_success(
-            "root",
-            Usage {
-                prompt_tokens: 10,
-                ..Usage::default()
-            },
-            Duration::ZERO,
-            0,
-        );
+        d0.record_success("root", Usage::new(10, 0), Duration::ZERO, 0);
         let d1 = UsageMeter::new();
-        d1.record_success(
-            "sub",
-            Usage {
-                completion_tokens: 5,
-                ..Usage::default()
-            },
-            Duration::ZERO,
-            0,
-        );
-        d1.record_success(
-            "root",
-            Usage {
-                completion_tokens: 1,
-                ..Usage::default()
-            },
-            Duration::ZERO,
-            0,
-        );
+        d1.record_success("sub", Usage::new(0, 5), Duration::ZERO, 0);
+        d1.record_success("root", Usage::new(0, 1), Duration::ZERO, 0);
         let s = UsageSummary::from_depths(vec![d0.snapshot(), d1.snapshot()]);
         assert_eq!(s.total.calls, 3);
         assert_eq!(s.per_model["root"].usage.total_tokens(), 11);

@@ -1,11 +1,11 @@
 //! Shared run state: tokens, cost and sub-calls used, the limit that stopped the run, and the best partial
 //! answer so far. One `Budget` is shared by a completion's root run and all its child runs.
 
+use std::sync::Mutex;
+use std::sync::PoisonError;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
 
-use async_trait::async_trait;
-use rlm_client::{ClientError, Completion, CompletionRequest, LlmClient, PriceTable, Usage};
+use rlm_client::{PriceTable, Usage};
 
 use crate::{Limits, PartialRun, RlmError};
 
@@ -201,49 +201,42 @@ impl Budget {
     }
 }
 
-/// An `LlmClient` layer that refuses calls once a budget is used up and counts the usage of the others.
-pub(crate) struct Accounted {
-    inner: Arc<dyn LlmClient>,
-    budget: Arc<Budget>,
+/// What is left of the budgets, as the turn message tells the model.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Remaining {
+    /// Sub-calls left and the cap.
+    pub(crate) subcalls: Option<(u64, u64)>,
+    /// Tokens left and the budget.
+    pub(crate) tokens: Option<(u64, u64)>,
+    /// USD left and the budget.
+    pub(crate) cost_usd: Option<(f64, f64)>,
 }
 
-impl Accounted {
-    /// Wraps `inner`, accounting into `budget`.
-    pub(crate) fn new(inner: Arc<dyn LlmClient>, budget: Arc<Budget>) -> Self {
-        Self { inner, budget }
-    }
-}
-
-impl std::fmt::Debug for Accounted {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Accounted")
-            .field("model", &self.inner.model())
-            .finish_non_exhaustive()
-    }
-}
-
-#[async_trait]
-impl LlmClient for Accounted {
-    async fn complete(&self, request: CompletionRequest) -> Result<Completion, ClientError> {
-        self.budget
-            .check_call()
-            .map_err(|limit| ClientError::Other {
-                message: limit.refusal(),
-                retryable: false,
-            })?;
-        let requested = request.model.clone();
-        let completion = self.inner.complete(request).await?;
-        let model = if self.budget.prices.get(&completion.model).is_some() {
-            completion.model.as_str()
-        } else {
-            requested.as_deref().unwrap_or_else(|| self.inner.model())
-        };
-        self.budget.record(model, &completion.usage);
-        Ok(completion)
+impl Budget {
+    /// What is left of each budget that is set.
+    pub(crate) fn remaining(&self) -> Remaining {
+        let subcalls = self.subcalls.load(Ordering::SeqCst);
+        let tokens = self.tokens_used();
+        let spent = self.lock().cost_usd;
+        Remaining {
+            subcalls: self
+                .limits
+                .max_subcalls
+                .map(|cap| (cap.saturating_sub(subcalls), cap)),
+            tokens: self
+                .limits
+                .token_budget
+                .map(|budget| (budget.saturating_sub(tokens), budget)),
+            cost_usd: self
+                .limits
+                .cost_budget_usd
+                .map(|budget| ((budget - spent).max(0.0), budget)),
+        }
     }
 
-    fn model(&self) -> &str {
-        self.inner.model()
+    /// The prices known to the budget.
+    pub(crate) fn prices(&self) -> &PriceTable {
+        &self.prices
     }
 }
 
@@ -253,21 +246,12 @@ mod tests {
     use rlm_client::Price;
 
     fn usage(total: u64) -> Usage {
-        Usage {
-            prompt_tokens: total,
-            ..Usage::default()
-        }
+        Usage::new(total, 0)
     }
 
     #[test]
     fn token_budget_trips_once_used_up() {
-        let b = Budget::new(
-            Limits {
-                token_budget: Some(100),
-                ..Limits::default()
-            },
-            PriceTable::new(),
-        );
+        let b = Budget::new(Limits::default().with_token_budget(100), PriceTable::new());
         assert!(b.check_call().is_ok());
         b.record("m", &usage(99));
         assert!(b.check_call().is_ok());
@@ -290,13 +274,7 @@ mod tests {
     #[test]
     fn cost_budget_uses_prices() {
         let prices = PriceTable::new().with("m", Price::new(1_000_000.0, 0.0));
-        let b = Budget::new(
-            Limits {
-                cost_budget_usd: Some(10.0),
-                ..Limits::default()
-            },
-            prices,
-        );
+        let b = Budget::new(Limits::default().with_cost_budget_usd(10.0), prices);
         b.record("m", &usage(9));
         b.record("unknown", &usage(1000));
         assert!(b.check_call().is_ok());
@@ -307,10 +285,7 @@ mod tests {
     #[test]
     fn subcall_reservations_stop_at_the_limit() {
         let b = Budget::new(
-            Limits {
-                max_subcalls: Some(3),
-                ..Limits::default()
-            },
+            Limits::default().with_max_subcalls(Some(3)),
             PriceTable::new(),
         );
         assert!(b.reserve_subcalls(2).is_ok());
@@ -321,5 +296,6 @@ mod tests {
         // The run is stopped: even a call that would fit is refused now.
         assert!(b.reserve_subcalls(1).is_err());
         assert_eq!(b.tripped(), Some(Tripped::SubcallLimit { limit: 3 }));
+        assert_eq!(b.remaining().subcalls, Some((1, 3)));
     }
 }

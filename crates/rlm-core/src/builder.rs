@@ -1,15 +1,18 @@
-//! `RlmBuilder`: configures and validates an [`Rlm`]; `Settings` is the validated configuration it holds.
+//! `RlmBuilder`: every setting of an [`Rlm`], with its default. `build()` (in `settings.rs`) checks
+//! them and assembles the shared configuration.
 
+use std::any::Any;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rlm_client::{LlmClient, PriceTable, ResiliencePolicy, Resilient};
+use rlm_client::{ContextWindows, LlmClient, PriceTable, ResiliencePolicy};
 use rlm_prompts::PromptSet;
 use rlm_repl::SandboxLimits;
-use tokio::sync::Semaphore;
 
+use crate::compaction::Compaction;
 use crate::events::EventSink;
+use crate::sandbox_slots::DEFAULT_MAX_LIVE_SANDBOXES;
 use crate::{Event, Limits, Rlm, RlmError};
 
 /// Deepest recursion the builder accepts.
@@ -18,45 +21,13 @@ pub const MAX_DEPTH_LIMIT: usize = 8;
 /// Default wall-clock limit of one code cell (see [`RlmBuilder::cell_timeout`]): 10 minutes.
 pub const DEFAULT_CELL_TIMEOUT: Duration = Duration::from_mins(10);
 
-/// The validated configuration shared by every completion of an [`Rlm`].
-pub(crate) struct Settings {
-    pub(crate) root: Arc<dyn LlmClient>,
-    pub(crate) sub: Arc<dyn LlmClient>,
-    pub(crate) max_iterations: usize,
-    pub(crate) max_depth: usize,
-    pub(crate) limits: Limits,
-    pub(crate) max_concurrent: usize,
-    /// The global cap on concurrent sub-calls, shared by every depth and every completion.
-    pub(crate) permits: Arc<Semaphore>,
-    pub(crate) resilience: ResiliencePolicy,
-    /// The root client behind the retry/timeout/rate-limit layer. Clones share its rate limiter, so
-    /// every completion and depth draws from the same request and token quotas.
-    pub(crate) root_resilient: Resilient,
-    /// The same for the sub client (a clone of `root_resilient` when no sub client was given).
-    pub(crate) sub_resilient: Resilient,
-    pub(crate) prices: PriceTable,
-    pub(crate) sandbox_limits: SandboxLimits,
-    /// Wall-clock limit of one cell, sub-calls included.
-    pub(crate) cell_timeout: Duration,
-    pub(crate) prompts: PromptSet,
-    pub(crate) events: EventSink,
-}
-
-impl fmt::Debug for Settings {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Settings")
-            .field("root_model", &self.root.model())
-            .field("sub_model", &self.sub.model())
-            .field("max_iterations", &self.max_iterations)
-            .field("max_depth", &self.max_depth)
-            .field("limits", &self.limits)
-            .field("max_concurrent", &self.max_concurrent)
-            .field("resilience", &self.resilience)
-            .field("sandbox_limits", &self.sandbox_limits)
-            .field("cell_timeout", &self.cell_timeout)
-            .field("events", &self.events)
-            .finish_non_exhaustive()
+/// A client as the builder keeps it. An `Arc<dyn LlmClient>` is kept as it is (so passing the same
+/// `Arc` twice is recognised as one client); anything else is put in a new `Arc`.
+pub(crate) fn shared_client<C: LlmClient + 'static>(client: C) -> Arc<dyn LlmClient> {
+    if let Some(shared) = (&client as &dyn Any).downcast_ref::<Arc<dyn LlmClient>>() {
+        return Arc::clone(shared);
     }
+    Arc::new(client)
 }
 
 /// Builds an [`Rlm`]. Only the root client is required.
@@ -64,30 +35,36 @@ impl fmt::Debug for Settings {
 /// ```
 /// # use std::sync::Arc;
 /// use rlm_core::{Limits, Rlm};
-/// # fn demo(root: Arc<dyn rlm_client::LlmClient>) -> Result<(), rlm_core::RlmError> {
+/// # fn demo(root: Arc<dyn rlm_client::LlmClient>, small: Arc<dyn rlm_client::LlmClient>) -> Result<(), rlm_core::RlmError> {
 /// let rlm = Rlm::builder()
 ///     .root(root)
+///     .sub_model("fast", "a small model for extraction from one chunk", small)
 ///     .max_iterations(20)
-///     .max_depth(1)
-///     .limits(Limits { max_subcalls: Some(200), ..Limits::default() })
+///     .limits(Limits::default().with_max_subcalls(Some(200)))
 ///     .build()?;
 /// # let _ = rlm; Ok(()) }
 /// ```
 #[must_use]
 pub struct RlmBuilder {
-    root: Option<Arc<dyn LlmClient>>,
-    sub: Option<Arc<dyn LlmClient>>,
-    max_iterations: usize,
-    max_depth: usize,
-    limits: Limits,
-    max_concurrent: usize,
-    resilience: ResiliencePolicy,
-    prices: PriceTable,
-    sandbox_limits: SandboxLimits,
-    output_cap: Option<usize>,
-    cell_timeout: Duration,
-    prompts: PromptSet,
-    events: EventSink,
+    pub(crate) root: Option<Arc<dyn LlmClient>>,
+    pub(crate) sub: Option<Arc<dyn LlmClient>>,
+    pub(crate) named: Vec<(String, String, Arc<dyn LlmClient>)>,
+    pub(crate) max_iterations: usize,
+    pub(crate) max_depth: usize,
+    pub(crate) limits: Limits,
+    pub(crate) max_concurrent: usize,
+    pub(crate) resilience: ResiliencePolicy,
+    pub(crate) prices: PriceTable,
+    pub(crate) windows: ContextWindows,
+    pub(crate) sandbox_limits: Option<SandboxLimits>,
+    pub(crate) output_cap: Option<usize>,
+    pub(crate) batch_concurrency: Option<usize>,
+    pub(crate) sub_prompt_chars: Option<usize>,
+    pub(crate) cell_timeout: Duration,
+    pub(crate) max_live_sandboxes: usize,
+    pub(crate) compaction: Compaction,
+    pub(crate) prompts: PromptSet,
+    pub(crate) events: EventSink,
 }
 
 impl Default for RlmBuilder {
@@ -95,15 +72,21 @@ impl Default for RlmBuilder {
         Self {
             root: None,
             sub: None,
+            named: Vec::new(),
             max_iterations: 30,
             max_depth: 1,
             limits: Limits::default(),
             max_concurrent: 16,
             resilience: ResiliencePolicy::default(),
             prices: PriceTable::new(),
-            sandbox_limits: SandboxLimits::default(),
+            windows: ContextWindows::built_in(),
+            sandbox_limits: None,
             output_cap: None,
+            batch_concurrency: None,
+            sub_prompt_chars: None,
             cell_timeout: DEFAULT_CELL_TIMEOUT,
+            max_live_sandboxes: DEFAULT_MAX_LIVE_SANDBOXES,
+            compaction: Compaction::default(),
             prompts: PromptSet::default(),
             events: EventSink::default(),
         }
@@ -112,14 +95,13 @@ impl Default for RlmBuilder {
 
 impl fmt::Debug for RlmBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let model = |c: &Arc<dyn LlmClient>| c.model().to_owned();
         f.debug_struct("RlmBuilder")
+            .field("root_model", &self.root.as_ref().map(model))
+            .field("sub_model", &self.sub.as_ref().map(model))
             .field(
-                "root_model",
-                &self.root.as_ref().map(|c| c.model().to_owned()),
-            )
-            .field(
-                "sub_model",
-                &self.sub.as_ref().map(|c| c.model().to_owned()),
+                "named_sub_models",
+                &self.named.iter().map(|(n, _, _)| n).collect::<Vec<_>>(),
             )
             .field("max_iterations", &self.max_iterations)
             .field("max_depth", &self.max_depth)
@@ -132,21 +114,36 @@ impl fmt::Debug for RlmBuilder {
 }
 
 impl RlmBuilder {
-    /// The root model: the one that writes code (required).
-    pub fn root(mut self, client: Arc<dyn LlmClient>) -> Self {
-        self.root = Some(client);
+    /// The root model: the one that writes code (required). Takes any client (`OpenAiCompatible`,
+    /// your own `impl LlmClient`) or an `Arc<dyn LlmClient>`.
+    pub fn root(mut self, client: impl LlmClient + 'static) -> Self {
+        self.root = Some(shared_client(client));
         self
     }
 
-    /// The sub model answering `llm_query` / `llm_batch` and running child RLMs (default: the root client).
+    /// The default sub-model, answering `llm_query` / `llm_batch` without a `model` option and running
+    /// child RLMs (default: the root client). Code names it by its model id.
     ///
-    /// Rate limits (`ResiliencePolicy::rate_limits`) are enforced per client: when `client` is the root's
-    /// own `Arc` (or no sub client is set), root and sub calls share one limiter. Two distinct client
-    /// objects get one limiter each, even if they name the same model and provider account; to share a
-    /// quota between them, pass the same `Arc` or split the quota between the two.
-    #[allow(clippy::should_implement_trait)]
-    pub fn sub(mut self, client: Arc<dyn LlmClient>) -> Self {
-        self.sub = Some(client);
+    /// Rate limits (`ResiliencePolicy::rate_limits`) are enforced per client: when `client` is the
+    /// root's own `Arc` (or no sub client is set), root and sub calls share one limiter. Two distinct
+    /// client objects get one limiter each, even if they name the same model and provider account; to
+    /// share a quota between them, pass the same `Arc` or split the quota between the two.
+    pub fn sub_client(mut self, client: impl LlmClient + 'static) -> Self {
+        self.sub = Some(shared_client(client));
+        self
+    }
+
+    /// A named sub-model code may choose with `llm_query(prompt, { model: "name" })` (and in
+    /// `rlm_query`). The system prompt lists every sub-model with its `description` (one line: what it
+    /// is good for). Code can use no other model name: anything else is an error listing the names.
+    pub fn sub_model(
+        mut self,
+        name: impl Into<String>,
+        description: impl Into<String>,
+        client: impl LlmClient + 'static,
+    ) -> Self {
+        self.named
+            .push((name.into(), description.into(), shared_client(client)));
         self
     }
 
@@ -179,6 +176,13 @@ impl RlmBuilder {
         self
     }
 
+    /// `llm_batch`'s concurrency when the code gives none (default 10, clamped to `max_concurrent`);
+    /// the system prompt states it.
+    pub fn batch_concurrency(mut self, n: usize) -> Self {
+        self.batch_concurrency = Some(n);
+        self
+    }
+
     /// Retries, timeouts and rate limits of every model call.
     pub fn resilience(mut self, policy: ResiliencePolicy) -> Self {
         self.resilience = policy;
@@ -191,14 +195,31 @@ impl RlmBuilder {
         self
     }
 
-    /// Limits of each sandbox (CPU time per cell, memory, ...).
-    pub fn sandbox_limits(mut self, limits: SandboxLimits) -> Self {
-        self.sandbox_limits = limits;
+    /// Input-token windows per model (default: the built-in table of common models). A sub-prompt
+    /// estimated over its model's window fails at once, without a provider call; the root history is
+    /// compacted before it outgrows the root model's window; the prompt's per-prompt budget follows
+    /// the sub-model's window.
+    pub fn context_windows(mut self, windows: ContextWindows) -> Self {
+        self.windows = windows;
         self
     }
 
-    /// Characters of output per cell shown to the model, cut from the middle (default: the sandbox
-    /// limits' `output_cap_chars`, 20,000).
+    /// Characters per sub-prompt the system prompt states (default: 3 per token of the sub-model's
+    /// window, or 500,000 when the window is unknown).
+    pub fn sub_prompt_chars(mut self, chars: usize) -> Self {
+        self.sub_prompt_chars = Some(chars);
+        self
+    }
+
+    /// Limits of each sandbox (CPU time per cell, memory, ...). The concurrency cap, the batch
+    /// concurrency and the output cap come from this builder's own settings; a different value here is
+    /// a configuration error, never silently replaced.
+    pub fn sandbox_limits(mut self, limits: SandboxLimits) -> Self {
+        self.sandbox_limits = Some(limits);
+        self
+    }
+
+    /// Characters of output per cell shown to the model, cut from the middle (default 20,000).
     pub fn output_cap(mut self, chars: usize) -> Self {
         self.output_cap = Some(chars);
         self
@@ -218,6 +239,20 @@ impl RlmBuilder {
         self
     }
 
+    /// Child sandboxes (of `rlm_query` / `rlm_batch` runs) alive at once, across every depth and
+    /// completion of the `Rlm` (default 32). Extra child runs wait for a slot; they do not fail.
+    pub fn max_live_sandboxes(mut self, n: usize) -> Self {
+        self.max_live_sandboxes = n;
+        self
+    }
+
+    /// When the root history is compacted (default: at 85 % of the root model's window, or at
+    /// 400,000 characters when the window is unknown).
+    pub fn compaction(mut self, compaction: Compaction) -> Self {
+        self.compaction = compaction;
+        self
+    }
+
     /// Prompt templates (default: the built-in ones).
     pub fn prompts(mut self, prompts: PromptSet) -> Self {
         self.prompts = prompts;
@@ -233,77 +268,6 @@ impl RlmBuilder {
 
     /// Validates the configuration.
     pub fn build(self) -> Result<Rlm, RlmError> {
-        let root = self.root.ok_or_else(|| {
-            RlmError::Config("no root client: call RlmBuilder::root(client)".into())
-        })?;
-        // Without a sub client, or with the root's own `Arc`, root and sub calls share one resilient
-        // layer and so one rate limiter.
-        let same_client = self.sub.as_ref().is_none_or(|sub| Arc::ptr_eq(sub, &root));
-        let sub = self.sub.unwrap_or_else(|| Arc::clone(&root));
-        if self.max_iterations == 0 {
-            return Err(RlmError::Config("max_iterations must be at least 1".into()));
-        }
-        if self.max_depth > MAX_DEPTH_LIMIT {
-            return Err(RlmError::Config(format!(
-                "max_depth {} is above the supported maximum of {MAX_DEPTH_LIMIT}",
-                self.max_depth
-            )));
-        }
-        if self.max_concurrent == 0 {
-            return Err(RlmError::Config("max_concurrent must be at least 1".into()));
-        }
-        self.limits.validate()?;
-        if self.cell_timeout.is_zero() {
-            return Err(RlmError::Config(
-                "cell_timeout must be longer than zero".into(),
-            ));
-        }
-        if self.limits.cost_budget_usd.is_some() {
-            for model in [root.model(), sub.model()] {
-                if self.prices.get(model).is_none() {
-                    return Err(RlmError::Config(format!(
-                        "a cost budget is set but model {model:?} has no price; add it with RlmBuilder::prices"
-                    )));
-                }
-            }
-        }
-        let resilient = |client: &Arc<dyn LlmClient>| {
-            Resilient::new(Arc::clone(client), self.resilience)
-                .map_err(|e| RlmError::Config(format!("invalid resilience policy: {e}")))
-        };
-        let root_resilient = resilient(&root)?;
-        let sub_resilient = if same_client {
-            root_resilient.clone()
-        } else {
-            resilient(&sub)?
-        };
-        let mut sandbox_limits = self.sandbox_limits;
-        if let Some(cap) = self.output_cap {
-            sandbox_limits.output_cap_chars = cap;
-        }
-        if sandbox_limits.output_cap_chars == 0 {
-            return Err(RlmError::Config(
-                "output_cap must be at least 1 character".into(),
-            ));
-        }
-        sandbox_limits.max_concurrent_cap = self.max_concurrent;
-        let settings = Settings {
-            root,
-            sub,
-            max_iterations: self.max_iterations,
-            max_depth: self.max_depth,
-            limits: self.limits,
-            max_concurrent: self.max_concurrent,
-            permits: Arc::new(Semaphore::new(self.max_concurrent)),
-            resilience: self.resilience,
-            root_resilient,
-            sub_resilient,
-            prices: self.prices,
-            sandbox_limits,
-            cell_timeout: self.cell_timeout,
-            prompts: self.prompts,
-            events: self.events,
-        };
-        Ok(Rlm::from_settings(Arc::new(settings)))
+        crate::settings::build(self).map(|settings| Rlm::from_settings(Arc::new(settings)))
     }
 }

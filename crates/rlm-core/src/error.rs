@@ -69,6 +69,17 @@ pub enum RlmError {
         /// What the run did before it stopped, with the best partial answer so far.
         partial: Box<PartialRun>,
     },
+    /// The turns ran out and the reply to the final-answer request held no answer (no `FINAL(...)`,
+    /// or a `FINAL_VAR` naming a missing or empty variable).
+    #[error(
+        "no answer after {iterations} iterations: the model never wrote FINAL(...) or FINAL_VAR(...) with a value; raise max_iterations or simplify the query"
+    )]
+    NoAnswer {
+        /// Iterations of the root run (the final-answer request not counted).
+        iterations: usize,
+        /// What the run did before it stopped, with the best partial answer so far.
+        partial: Box<PartialRun>,
+    },
     /// A call of the root model failed after every retry.
     #[error("the root model call failed: {source}")]
     Provider {
@@ -78,12 +89,45 @@ pub enum RlmError {
         /// What the run did before it stopped, with the best partial answer so far.
         partial: Box<PartialRun>,
     },
+    /// The context is larger than `Limits::max_context_bytes`.
+    #[error(
+        "the context is {bytes} bytes, more than the limit of {limit} bytes; raise Limits::max_context_bytes or pass a smaller context"
+    )]
+    ContextTooLarge {
+        /// Size of the context.
+        bytes: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// The context is not what its format says (for example invalid JSON).
+    #[error("invalid context: {0}")]
+    InvalidContext(String),
     /// The sandbox could not be created or stopped working.
     #[error("sandbox failure: {0}")]
     Sandbox(#[from] SandboxError),
     /// The builder was given an invalid configuration.
     #[error("invalid configuration: {0}")]
     Config(String),
+}
+
+/// `Some(expr)` with `partial` bound to the variant's partial run, or `None` for variants without one:
+/// the one list of variants that carry a [`PartialRun`].
+macro_rules! with_partial {
+    ($error:expr, $partial:ident => $expr:expr) => {
+        match $error {
+            Self::Timeout { $partial, .. }
+            | Self::TokenBudget { $partial, .. }
+            | Self::CostBudget { $partial, .. }
+            | Self::ConsecutiveErrors { $partial, .. }
+            | Self::SubcallLimit { $partial, .. }
+            | Self::NoAnswer { $partial, .. }
+            | Self::Provider { $partial, .. } => Some($expr),
+            Self::ContextTooLarge { .. }
+            | Self::InvalidContext(_)
+            | Self::Sandbox(_)
+            | Self::Config(_) => None,
+        }
+    };
 }
 
 impl RlmError {
@@ -93,30 +137,14 @@ impl RlmError {
     }
 
     /// What the run did before it stopped (trajectory, usage, cost, duration, iterations and the best
-    /// partial answer), for the limit and provider variants; `None` for `Sandbox` and `Config`.
+    /// partial answer), for the limit, provider and no-answer variants; `None` for the others.
     pub fn partial_run(&self) -> Option<&PartialRun> {
-        match self {
-            Self::Timeout { partial, .. }
-            | Self::TokenBudget { partial, .. }
-            | Self::CostBudget { partial, .. }
-            | Self::ConsecutiveErrors { partial, .. }
-            | Self::SubcallLimit { partial, .. }
-            | Self::Provider { partial, .. } => Some(partial),
-            Self::Sandbox(_) | Self::Config(_) => None,
-        }
+        with_partial!(self, partial => &**partial)
     }
 
     /// Mutable access to the partial run, to fill it in once the completion has stopped.
     pub(crate) fn partial_run_mut(&mut self) -> Option<&mut PartialRun> {
-        match self {
-            Self::Timeout { partial, .. }
-            | Self::TokenBudget { partial, .. }
-            | Self::CostBudget { partial, .. }
-            | Self::ConsecutiveErrors { partial, .. }
-            | Self::SubcallLimit { partial, .. }
-            | Self::Provider { partial, .. } => Some(partial),
-            Self::Sandbox(_) | Self::Config(_) => None,
-        }
+        with_partial!(self, partial => &mut **partial)
     }
 }
 

@@ -56,6 +56,52 @@ pub enum Event {
         /// Items that failed so far.
         failed: usize,
     },
+    /// A model call at `depth` cannot start yet: the client-side requests- or tokens-per-minute limit
+    /// holds it back.
+    RateLimitWait {
+        /// Depth whose meter the call is recorded in (0 = the root model).
+        depth: usize,
+        /// The model.
+        model: String,
+    },
+    /// A model call failed with a transient error and is retried after `wait`.
+    Retrying {
+        /// Depth whose meter the call is recorded in (0 = the root model).
+        depth: usize,
+        /// The model.
+        model: String,
+        /// The attempt that failed (1 = the first).
+        attempt: u32,
+        /// Wait before the next attempt.
+        wait: Duration,
+        /// Why the attempt failed, on one line.
+        error: String,
+    },
+    /// The context is about to be loaded into the sandbox.
+    ContextLoading {
+        /// Bytes of the context's text.
+        bytes: usize,
+        /// `text` or `json`.
+        format: &'static str,
+    },
+    /// The context is loaded.
+    ContextLoaded {
+        /// Bytes of the context's text.
+        bytes: usize,
+        /// How long loading took (for JSON, parsing included).
+        duration: Duration,
+    },
+    /// The older turns of a run were replaced by a summary.
+    Compacted {
+        /// Depth of the run.
+        depth: usize,
+        /// The iteration about to call the model.
+        iteration: usize,
+        /// Estimated tokens of the history before and after.
+        tokens_before: u64,
+        /// Estimated tokens after.
+        tokens_after: u64,
+    },
     /// A run (root or child) ended.
     RunFinished {
         /// Depth of the run.
@@ -64,6 +110,8 @@ pub enum Event {
         iterations: usize,
         /// Whether it ended with an answer.
         answered: bool,
+        /// Whether that answer was forced (the turns ran out).
+        forced: bool,
         /// Wall-clock time of the run.
         duration: Duration,
     },

@@ -26,6 +26,13 @@ impl History {
         &self.messages
     }
 
+    /// Replaces the whole transcript (compaction); the new messages count as reported, since the
+    /// trajectory records the compaction itself.
+    pub(crate) fn replace(&mut self, messages: Vec<Message>) {
+        self.reported = messages.len();
+        self.messages = messages;
+    }
+
     /// The messages appended since the previous call (all of them the first time).
     pub(crate) fn take_new(&mut self) -> Vec<Message> {
         let new = self.messages[self.reported..].to_vec();

@@ -69,31 +69,40 @@
 // errors are rare, so their size does not matter.
 #![allow(clippy::result_large_err)]
 
+mod accounting;
 mod answer;
 mod budget;
 mod builder;
+mod compaction;
 mod context;
 mod engine;
 mod error;
 mod events;
 mod handler;
 mod history;
+mod layers;
 mod limits;
+mod models;
 pub mod parse;
 mod rlm;
 mod run;
+mod sandbox_slots;
 mod session;
+mod settings;
 mod trajectory;
 
-pub use answer::{PartialRun, RlmAnswer, UsageSummary};
+pub use answer::{Finish, PartialRun, RlmAnswer, UsageSummary};
 pub use builder::{DEFAULT_CELL_TIMEOUT, MAX_DEPTH_LIMIT, RlmBuilder};
-pub use context::Context;
+pub use compaction::Compaction;
+pub use context::{Context, ContextFormat};
 pub use error::RlmError;
 pub use events::{Event, SubcallKind};
-pub use limits::Limits;
+pub use limits::{DEFAULT_MAX_CONTEXT_BYTES, DEFAULT_MAX_SUBCALLS, Limits};
+pub use models::DEFAULT_SUB_PROMPT_CHARS;
 pub use rlm::Rlm;
+pub use sandbox_slots::DEFAULT_MAX_LIVE_SANDBOXES;
 pub use session::Session;
 pub use trajectory::{
-    CellRecord, ChildRunRecord, IterationRecord, LimitsRecord, RunMetadata, Trajectory,
-    TrajectoryError, TrajectoryRecord,
+    CellRecord, ChildRunRecord, CompactionRecord, IterationRecord, LimitsRecord, RunMetadata,
+    Trajectory, TrajectoryError, TrajectoryRecord,
 };

@@ -3,16 +3,17 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rlm_repl::{Sandbox, SandboxConfig};
+use rlm_repl::{LoadedContext, Sandbox, SandboxConfig};
 use tracing::Instrument;
 
-use crate::builder::Settings;
 use crate::engine::{self, RunSpec};
 use crate::handler::Handler;
 use crate::run::RunShared;
+use crate::settings::Settings;
 use crate::trajectory::{LimitsRecord, RunMetadata};
 use crate::{
-    Context, PartialRun, RlmAnswer, RlmBuilder, RlmError, Session, Trajectory, UsageSummary,
+    Context, Event, PartialRun, RlmAnswer, RlmBuilder, RlmError, Session, Trajectory, UsageSummary,
+    context,
 };
 
 /// A recursive language model: a root model that answers a query about a context it never reads whole,
@@ -94,39 +95,60 @@ pub(crate) async fn complete(
     query: &str,
 ) -> Result<RlmAnswer, RlmError> {
     let started = Instant::now();
+    let bytes = context.bytes();
+    if let Some(limit) = settings.limits.max_context_bytes
+        && bytes > limit
+    {
+        return Err(RlmError::ContextTooLarge { bytes, limit });
+    }
+    if bytes == 0 {
+        tracing::warn!("the context is empty; the model has nothing to work on");
+    }
     let shared = RunShared::new(Arc::clone(settings));
     slot.handler.bind(Some(Arc::clone(&shared)));
-    let context_kind = context.kind_name();
-    let context_chars = context.chars();
-    let metadata = context.metadata();
-    // Set once the context is loaded; read after the run (also when it stopped early).
-    let mut context_index = 0;
     let span = tracing::info_span!(
         "rlm_completion",
-        context_kind,
-        context_chars,
+        context_format = context.format_name(),
+        context_bytes = bytes,
         max_depth = settings.max_depth
     );
+    // Set once the context is loaded; read after the run (also when it stopped early).
+    let mut loaded: Option<LoadedContext> = None;
     let work = async {
         if slot.sandbox.is_none() {
-            let config = SandboxConfig {
-                limits: settings.sandbox_limits.clone(),
+            let config = SandboxConfig::new(settings.sandbox_limits.clone())
                 // `rlm_*` exist whenever sub-calls do; at the depth limit they are plain calls.
-                recursive_functions: 0 < settings.max_depth,
-            };
+                .with_recursive_functions(0 < settings.max_depth);
             slot.sandbox = Some(Sandbox::new(config, Arc::clone(&slot.handler) as _)?);
         }
         let Some(sandbox) = slot.sandbox.as_ref() else {
             return Err(RlmError::Config("sandbox missing".into()));
         };
-        context_index = sandbox.load_context(context.into_value()).await?;
+        settings.events.emit(&Event::ContextLoading {
+            bytes,
+            format: context.format_name(),
+        });
+        let load_started = Instant::now();
+        let context_loaded = sandbox
+            .load_context_reporting(context.into_value(), rlm_prompts::CHUNK_LIST_CAP)
+            .await
+            .map_err(|e| match e {
+                rlm_repl::SandboxError::ContextLoad(message) => RlmError::InvalidContext(message),
+                other => RlmError::Sandbox(other),
+            })?;
+        settings.events.emit(&Event::ContextLoaded {
+            bytes,
+            duration: load_started.elapsed(),
+        });
         let spec = RunSpec {
             depth: 0,
             run_id: 0,
             parent_run_id: None,
             query,
-            metadata,
+            model: None,
+            metadata: context::metadata(&context_loaded),
         };
+        loaded = Some(context_loaded);
         engine::run(&shared, sandbox, spec).await
     }
     .instrument(span);
@@ -145,11 +167,12 @@ pub(crate) async fn complete(
         work.await
     };
     slot.handler.bind(None);
-    let metadata = run_metadata(settings, context_kind, context_chars, context_index);
+    let metadata = run_metadata(settings, loaded.as_ref());
     let done = Done::collect(&shared, settings, metadata, started);
     match result {
         Ok(outcome) => Ok(RlmAnswer {
             answer: outcome.answer,
+            finished: outcome.finished,
             iterations: outcome.iterations,
             usage: done.usage,
             cost_usd: done.cost_usd,
@@ -207,31 +230,34 @@ impl Done {
 }
 
 /// Line 1 of the trajectory: the configuration and the context's shape, never the context or a key.
-fn run_metadata(
-    settings: &Settings,
-    context_kind: &str,
-    context_chars: usize,
-    context_index: usize,
-) -> RunMetadata {
+fn run_metadata(settings: &Settings, loaded: Option<&LoadedContext>) -> RunMetadata {
     RunMetadata {
         rlm_version: env!("CARGO_PKG_VERSION").to_owned(),
-        root_model: settings.root.model().to_owned(),
-        sub_model: settings.sub.model().to_owned(),
+        root_model: settings.root.client.model().to_owned(),
+        sub_model: settings
+            .subs
+            .default_entry()
+            .map(|e| e.client.model().to_owned())
+            .unwrap_or_default(),
+        named_sub_models: settings
+            .subs
+            .by_name
+            .keys()
+            .filter(|name| **name != settings.subs.default)
+            .cloned()
+            .collect(),
         max_iterations: settings.max_iterations,
         max_depth: settings.max_depth,
         max_concurrent: settings.max_concurrent,
         limits: LimitsRecord {
             token_budget: settings.limits.token_budget,
             cost_budget_usd: settings.limits.cost_budget_usd,
-            timeout_ms: settings
-                .limits
-                .timeout
-                .map(|t| u64::try_from(t.as_millis()).unwrap_or(u64::MAX)),
+            timeout_ms: settings.limits.timeout.map(crate::engine::millis),
             max_consecutive_errors: settings.limits.max_consecutive_errors,
             max_subcalls: settings.limits.max_subcalls,
         },
-        context_kind: context_kind.to_owned(),
-        context_chars,
-        context_index,
+        context_kind: loaded.map_or("text", context::kind_name).to_owned(),
+        context_chars: loaded.map_or(0, |l| l.facts.total_length),
+        context_index: loaded.map_or(0, |l| l.index),
     }
 }

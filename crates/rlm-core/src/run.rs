@@ -1,13 +1,17 @@
-//! `RunShared`: the state of one completion shared by its root run and every child run: the clients of
-//! each depth (resilient, metered, accounted, capped), the budget, the trajectory and the run ids.
+//! `RunShared`: the state of one completion shared by its root run and every child run: the client
+//! stacks of each depth and model (see `layers`), the budget, the meters, the trajectory and the run
+//! ids.
 
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use rlm_client::{ConcurrencyLimit, LlmClient, UsageMeter, UsageReport};
+use rlm_client::{LlmClient, UsageMeter, UsageReport};
 
-use crate::budget::{Accounted, Budget};
-use crate::builder::Settings;
+use crate::budget::Budget;
+use crate::layers::{StackFor, stack};
+use crate::models::ModelEntry;
+use crate::settings::Settings;
 use crate::trajectory::TrajectoryRecord;
 
 /// One completion's shared state.
@@ -16,9 +20,11 @@ pub(crate) struct RunShared {
     pub(crate) budget: Arc<Budget>,
     /// One meter per depth (index 0 = the root model's own calls).
     meters: Vec<UsageMeter>,
-    /// The model client of each depth: index 0 is the root client, index `d >= 1` the sub client as used
-    /// by code at depth `d - 1` and by child runs at depth `d`.
-    clients: Vec<Arc<dyn LlmClient>>,
+    /// The root model's stack (depth 0).
+    root: Arc<dyn LlmClient>,
+    /// For depth `d >= 1` (index `d - 1`): every sub-model's stack, by name, as used by code at depth
+    /// `d - 1` and by child runs at depth `d`.
+    subs: Vec<BTreeMap<String, Arc<dyn LlmClient>>>,
     records: Mutex<Vec<TrajectoryRecord>>,
     next_run_id: AtomicU64,
 }
@@ -30,48 +36,61 @@ impl RunShared {
             settings.limits.clone(),
             settings.prices.clone(),
         ));
-        let levels = settings.max_depth + 1;
-        let meters: Vec<UsageMeter> = (0..levels).map(|_| UsageMeter::new()).collect();
-        let mut clients: Vec<Arc<dyn LlmClient>> = Vec::with_capacity(levels);
-        for (depth, meter) in meters.iter().enumerate() {
-            let template = if depth == 0 {
-                &settings.root_resilient
-            } else {
-                &settings.sub_resilient
-            };
-            let resilient = template.clone().with_meter(meter.clone());
-            let layered: Arc<dyn LlmClient> = if depth == 0 {
-                Arc::new(resilient)
-            } else {
-                Arc::new(ConcurrencyLimit::new(
-                    Arc::new(resilient),
-                    Arc::clone(&settings.permits),
-                ))
-            };
-            clients.push(Arc::new(Accounted::new(layered, Arc::clone(&budget))));
-        }
+        let meters: Vec<UsageMeter> = (0..=settings.max_depth)
+            .map(|_| UsageMeter::new())
+            .collect();
+        let at = |depth: usize, permits| StackFor {
+            depth,
+            meter: &meters[depth],
+            budget: &budget,
+            permits,
+            events: &settings.events,
+        };
+        let root = stack(&settings.root.resilient, &at(0, None));
+        let subs = (1..=settings.max_depth)
+            .map(|depth| {
+                let at = at(depth, Some(&settings.permits));
+                settings
+                    .subs
+                    .by_name
+                    .iter()
+                    .map(|(name, entry)| (name.clone(), stack(&entry.resilient, &at)))
+                    .collect()
+            })
+            .collect();
         Arc::new(Self {
             settings,
             budget,
             meters,
-            clients,
+            root,
+            subs,
             records: Mutex::new(Vec::new()),
             next_run_id: AtomicU64::new(1),
         })
     }
 
-    /// The client a run at `depth` uses for its own root-model calls.
-    pub(crate) fn model_client(&self, depth: usize) -> Option<Arc<dyn LlmClient>> {
-        self.clients.get(depth).cloned()
+    /// The client (and its entry) a run at `depth` uses for its own root-model calls: the root model at
+    /// depth 0, the sub-model `name` (default: the default one) below.
+    pub(crate) fn model_client(
+        &self,
+        depth: usize,
+        name: Option<&str>,
+    ) -> Result<(Arc<dyn LlmClient>, &ModelEntry), String> {
+        if depth == 0 {
+            return Ok((Arc::clone(&self.root), &self.settings.root));
+        }
+        let entry = self.settings.subs.get(name)?;
+        let client = self
+            .subs
+            .get(depth - 1)
+            .and_then(|by_name| by_name.get(&entry.name))
+            .ok_or_else(|| format!("no model client at depth {depth}"))?;
+        Ok((Arc::clone(client), entry))
     }
 
-    /// The client for sub-calls made by code at `depth`, or `None` when `depth >= max_depth`.
-    pub(crate) fn sub_client(&self, depth: usize) -> Option<Arc<dyn LlmClient>> {
-        if depth < self.settings.max_depth {
-            self.clients.get(depth + 1).cloned()
-        } else {
-            None
-        }
+    /// Whether code at `depth` may make sub-calls.
+    pub(crate) fn subcalls_allowed(&self, depth: usize) -> bool {
+        depth < self.settings.max_depth
     }
 
     /// A new id for a child run (the top-level run is 0).

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use tokio::sync::Mutex;
 
-use crate::builder::Settings;
 use crate::rlm::{SandboxSlot, complete};
+use crate::settings::Settings;
 use crate::{Context, RlmAnswer, RlmError};
 
 /// Several completions sharing one sandbox.

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 /// Everything about a run except its context: line 1 of the JSON Lines file.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct RunMetadata {
     /// Version of rlm-core that wrote the file.
     pub rlm_version: String,
@@ -21,6 +22,9 @@ pub struct RunMetadata {
     pub root_model: String,
     /// Default model of the sub client.
     pub sub_model: String,
+    /// Names of the named sub-models code may choose (the default one not included).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub named_sub_models: Vec<String>,
     /// Iteration limit of each run.
     pub max_iterations: usize,
     /// Recursion depth limit.
@@ -31,7 +35,8 @@ pub struct RunMetadata {
     pub limits: LimitsRecord,
     /// Kind of the context: `text`, `json_array`, `json_object` or `json_scalar`.
     pub context_kind: String,
-    /// Length of the context in characters (of its JSON text for JSON).
+    /// Length of the context as JavaScript measures it (UTF-16 code units): `context.length` for
+    /// text, the sum of the items' lengths for JSON.
     pub context_chars: usize,
     /// Index `N` of the context in its sandbox (`context_N`; always 0 outside a session).
     pub context_index: usize,
@@ -39,6 +44,7 @@ pub struct RunMetadata {
 
 /// The limits of a run, in plain numbers.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct LimitsRecord {
     /// Token budget.
     pub token_budget: Option<u64>,
@@ -54,6 +60,7 @@ pub struct LimitsRecord {
 
 /// A child run (`rlm_query` / `rlm_batch`) started.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ChildRunRecord {
     /// Id of the child run.
     pub run_id: u64,
@@ -67,6 +74,7 @@ pub struct ChildRunRecord {
 
 /// What one code cell did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CellRecord {
     /// Printed output (already cut to the output cap by the sandbox).
     pub stdout: String,
@@ -84,8 +92,31 @@ pub struct CellRecord {
     pub failed_subcalls: usize,
 }
 
+/// The older turns of a run were replaced by a summary the root model wrote.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct CompactionRecord {
+    /// Id of the run.
+    pub run_id: u64,
+    /// Depth of the run.
+    pub depth: usize,
+    /// The iteration about to call the model when the history was compacted.
+    pub iteration: usize,
+    /// Messages of the history before.
+    pub messages_before: usize,
+    /// Estimated tokens of the history before.
+    pub tokens_before: u64,
+    /// Estimated tokens of the history after.
+    pub tokens_after: u64,
+    /// The summary the model wrote.
+    pub summary: String,
+    /// Tokens of the summary call.
+    pub usage: Usage,
+}
+
 /// One root-model iteration of one run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct IterationRecord {
     /// Id of the run (0 = the top-level run).
     pub run_id: u64,
@@ -118,11 +149,14 @@ pub struct IterationRecord {
 /// One line after the metadata.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum TrajectoryRecord {
     /// A child run started.
     ChildRun(ChildRunRecord),
     /// An iteration finished.
     Iteration(IterationRecord),
+    /// A history was compacted.
+    Compaction(CompactionRecord),
 }
 
 #[derive(Serialize, Deserialize)]
@@ -131,6 +165,7 @@ enum Line {
     Run(RunMetadata),
     ChildRun(ChildRunRecord),
     Iteration(IterationRecord),
+    Compaction(CompactionRecord),
 }
 
 /// Why a trajectory file could not be read or written.
@@ -183,7 +218,7 @@ impl Trajectory {
     pub fn iterations(&self) -> impl Iterator<Item = &IterationRecord> {
         self.records.iter().filter_map(|r| match r {
             TrajectoryRecord::Iteration(it) => Some(it),
-            TrajectoryRecord::ChildRun(_) => None,
+            TrajectoryRecord::ChildRun(_) | TrajectoryRecord::Compaction(_) => None,
         })
     }
 
@@ -194,6 +229,7 @@ impl Trajectory {
             let line = match record {
                 TrajectoryRecord::ChildRun(c) => Line::ChildRun(c.clone()),
                 TrajectoryRecord::Iteration(i) => Line::Iteration(i.clone()),
+                TrajectoryRecord::Compaction(c) => Line::Compaction(c.clone()),
             };
             write_line(&mut out, &line)?;
         }
@@ -229,6 +265,7 @@ impl Trajectory {
                 }
                 (Line::ChildRun(c), Some(_)) => records.push(TrajectoryRecord::ChildRun(c)),
                 (Line::Iteration(i), Some(_)) => records.push(TrajectoryRecord::Iteration(i)),
+                (Line::Compaction(c), Some(_)) => records.push(TrajectoryRecord::Compaction(c)),
             }
         }
         let metadata = metadata.ok_or(TrajectoryError::MissingMetadata)?;

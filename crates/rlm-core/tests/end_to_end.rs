@@ -36,7 +36,7 @@ async fn run(root_model: &str) {
     });
     let rlm = Rlm::builder()
         .root(http(root_model))
-        .sub(http("sim-sub"))
+        .sub_client(http("sim-sub"))
         .build()
         .unwrap();
     let answer = rlm

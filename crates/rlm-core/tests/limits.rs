@@ -4,9 +4,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rlm_client::{
-    ClientError, MockLlmClient, Price, PriceTable, ResiliencePolicy, RetryPolicy, Usage,
-};
+use rlm_client::{ClientError, Price, PriceTable, ResiliencePolicy, RetryPolicy, Usage};
 use rlm_core::{Limits, Rlm, RlmError};
 
 use crate::support::{Scripted, repl};
@@ -17,15 +15,8 @@ fn looping_root() -> Scripted {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn token_budget_stops_the_run() {
-    let root = Arc::new(looping_root().with_usage(Usage {
-        prompt_tokens: 600,
-        completion_tokens: 400,
-        ..Usage::default()
-    }));
-    let limits = Limits {
-        token_budget: Some(1_500),
-        ..Limits::default()
-    };
+    let root = Arc::new(looping_root().with_usage(Usage::new(600, 400)));
+    let limits = Limits::default().with_token_budget(1_500);
     let rlm = Rlm::builder()
         .root(root.clone())
         .limits(limits)
@@ -64,17 +55,11 @@ async fn token_budget_stops_the_run() {
 async fn token_budget_refuses_sub_calls_and_ends_after_the_cell() {
     let code = repl("var a = llm_query('one'); var b = llm_query('two'); print(a); print(b)");
     let root = Arc::new(Scripted::replies("root", &[&code, "FINAL(never)"]));
-    let sub = Arc::new(Scripted::echo("sub").with_usage(Usage {
-        prompt_tokens: 100,
-        ..Usage::default()
-    }));
-    let limits = Limits {
-        token_budget: Some(105),
-        ..Limits::default()
-    };
+    let sub = Arc::new(Scripted::echo("sub").with_usage(Usage::new(100, 0)));
+    let limits = Limits::default().with_token_budget(105);
     let rlm = Rlm::builder()
         .root(root.clone())
-        .sub(sub.clone())
+        .sub_client(sub.clone())
         .limits(limits)
         .build()
         .unwrap();
@@ -86,15 +71,9 @@ async fn token_budget_refuses_sub_calls_and_ends_after_the_cell() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cost_budget_stops_the_run() {
-    let root = Arc::new(looping_root().with_usage(Usage {
-        prompt_tokens: 1_000,
-        ..Usage::default()
-    }));
+    let root = Arc::new(looping_root().with_usage(Usage::new(1_000, 0)));
     let prices = PriceTable::new().with("root", Price::new(1_000.0, 1_000.0));
-    let limits = Limits {
-        cost_budget_usd: Some(2.5),
-        ..Limits::default()
-    };
+    let limits = Limits::default().with_cost_budget_usd(2.5);
     let rlm = Rlm::builder()
         .root(root.clone())
         .prices(prices)
@@ -118,11 +97,8 @@ async fn cost_budget_stops_the_run() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cost_is_reported_when_prices_are_known() {
-    let root = Arc::new(Scripted::replies("root", &["FINAL(x)"]).with_usage(Usage {
-        prompt_tokens: 2_000_000,
-        completion_tokens: 0,
-        ..Usage::default()
-    }));
+    let root =
+        Arc::new(Scripted::replies("root", &["FINAL(x)"]).with_usage(Usage::new(2_000_000, 0)));
     let prices = PriceTable::new().with("root", Price::new(0.5, 2.0));
     let answer = Rlm::builder()
         .root(root)
@@ -144,10 +120,7 @@ async fn timeout_stops_the_run_with_the_partial_answer() {
     let slow_root = Arc::new(SlowAfterFirst {
         inner: root.clone(),
     });
-    let limits = Limits {
-        timeout: Some(Duration::from_millis(500)),
-        ..Limits::default()
-    };
+    let limits = Limits::default().with_timeout(Duration::from_millis(500));
     let rlm = Rlm::builder()
         .root(slow_root)
         .limits(limits)
@@ -203,10 +176,7 @@ async fn consecutive_cell_errors_stop_the_run() {
     let root = Arc::new(Scripted::new("root", |_, _| {
         Ok(repl("throw new Error('boom')"))
     }));
-    let limits = Limits {
-        max_consecutive_errors: Some(3),
-        ..Limits::default()
-    };
+    let limits = Limits::default().with_max_consecutive_errors(Some(3));
     let rlm = Rlm::builder()
         .root(root.clone())
         .limits(limits)
@@ -233,10 +203,7 @@ async fn a_successful_cell_resets_the_error_count() {
             _ => "FINAL(ok)".to_owned(),
         })
     }));
-    let limits = Limits {
-        max_consecutive_errors: Some(3),
-        ..Limits::default()
-    };
+    let limits = Limits::default().with_max_consecutive_errors(Some(3));
     let answer = Rlm::builder()
         .root(root)
         .limits(limits)
@@ -256,13 +223,10 @@ async fn subcall_limit_refuses_the_batch_and_stops_the_run() {
         &[&repl("print('before')"), &code, "FINAL(never)"],
     ));
     let sub = Arc::new(Scripted::echo("sub"));
-    let limits = Limits {
-        max_subcalls: Some(2),
-        ..Limits::default()
-    };
+    let limits = Limits::default().with_max_subcalls(Some(2));
     let rlm = Rlm::builder()
         .root(root)
-        .sub(sub.clone())
+        .sub_client(sub.clone())
         .limits(limits)
         .build()
         .unwrap();
@@ -282,7 +246,7 @@ async fn subcall_limit_refuses_the_batch_and_stops_the_run() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn root_provider_failure_is_an_error_with_the_cause() {
-    let mut mock = MockLlmClient::new();
+    let mut mock = rlm_client::testing::MockLlmClient::new();
     mock.expect_model().return_const("mock-root".to_owned());
     mock.expect_complete().times(1).returning(|_| {
         Err(ClientError::Http {
@@ -294,10 +258,7 @@ async fn root_provider_failure_is_an_error_with_the_cause() {
             retry_after: None,
         })
     });
-    let policy = ResiliencePolicy {
-        retry: RetryPolicy::none(),
-        ..ResiliencePolicy::default()
-    };
+    let policy = ResiliencePolicy::default().with_retry(RetryPolicy::none());
     let rlm = Rlm::builder()
         .root(Arc::new(mock))
         .resilience(policy)
@@ -322,7 +283,11 @@ async fn sub_call_failures_are_strings_for_the_model() {
             retryable: false,
         })
     }));
-    let rlm = Rlm::builder().root(root.clone()).sub(sub).build().unwrap();
+    let rlm = Rlm::builder()
+        .root(root.clone())
+        .sub_client(sub)
+        .build()
+        .unwrap();
     let answer = rlm.completion("c", "q").await.unwrap();
     assert_eq!(answer.answer, "ok");
     let feedback = crate::support::last_user(&root.requests()[1]);
@@ -368,13 +333,10 @@ async fn timeout_cancels_in_flight_sub_calls() {
     let sub = Arc::new(Hanging {
         dropped: dropped.clone(),
     });
-    let limits = Limits {
-        timeout: Some(Duration::from_millis(400)),
-        ..Limits::default()
-    };
+    let limits = Limits::default().with_timeout(Duration::from_millis(400));
     let rlm = Rlm::builder()
         .root(root)
-        .sub(sub)
+        .sub_client(sub)
         .limits(limits)
         .build()
         .unwrap();
@@ -394,10 +356,7 @@ async fn timeout_interrupts_a_busy_cell() {
         "root",
         &[&repl("while (true) {}"), "FINAL(never)"],
     ));
-    let limits = Limits {
-        timeout: Some(Duration::from_millis(300)),
-        ..Limits::default()
-    };
+    let limits = Limits::default().with_timeout(Duration::from_millis(300));
     let rlm = Rlm::builder().root(root).limits(limits).build().unwrap();
     let started = Instant::now();
     let err = rlm.completion("c", "q").await.unwrap_err();
@@ -429,16 +388,11 @@ async fn same_client_as_root_and_sub_shares_one_rate_limiter() {
             Ok("sub".to_owned())
         }
     }));
-    let policy = ResiliencePolicy {
-        rate_limits: rlm_client::RateLimits {
-            requests_per_minute: Some(60),
-            tokens_per_minute: None,
-        },
-        ..ResiliencePolicy::default()
-    };
+    let policy = ResiliencePolicy::default()
+        .with_rate_limits(rlm_client::RateLimits::default().with_requests_per_minute(60));
     let rlm = Rlm::builder()
         .root(Arc::clone(&client))
-        .sub(Arc::clone(&client))
+        .sub_client(Arc::clone(&client))
         .resilience(policy)
         .build()
         .unwrap();
@@ -468,12 +422,16 @@ async fn cell_wall_clock_limit_ends_a_cell_looping_over_sub_calls() {
         ],
     ));
     let sub = Arc::new(
-        rlm_client::Simulated::new("sub", |_: &rlm_client::CompletionRequest| "y".to_owned())
-            .with_latency(rlm_client::Latency::Fixed(Duration::from_millis(50))),
+        rlm_client::testing::Simulated::new("sub", |_: &rlm_client::CompletionRequest| {
+            "y".to_owned()
+        })
+        .with_latency(rlm_client::testing::Latency::Fixed(Duration::from_millis(
+            50,
+        ))),
     );
     let rlm = Rlm::builder()
         .root(root.clone())
-        .sub(sub.clone())
+        .sub_client(sub.clone())
         .cell_timeout(Duration::from_secs(1))
         .build()
         .unwrap();
@@ -517,27 +475,17 @@ async fn token_budget_overshoot_in_a_batch_is_bounded_by_its_concurrency() {
     let code = repl(
         "var ps = []; for (var i = 0; i < 8; i++) ps.push('p' + i); var rs = llm_batch(ps, 2); print(rs.join('|'))",
     );
-    let root = Arc::new(
-        Scripted::replies("root", &[&code, "FINAL(never)"]).with_usage(Usage {
-            prompt_tokens: 1,
-            ..Usage::default()
-        }),
-    );
+    let root =
+        Arc::new(Scripted::replies("root", &[&code, "FINAL(never)"]).with_usage(Usage::new(1, 0)));
     let sub = Arc::new(
         Scripted::echo("sub")
-            .with_usage(Usage {
-                prompt_tokens: 100,
-                ..Usage::default()
-            })
+            .with_usage(Usage::new(100, 0))
             .with_delay(Duration::from_millis(20)),
     );
     let rlm = Rlm::builder()
         .root(root)
-        .sub(sub.clone())
-        .limits(Limits {
-            token_budget: Some(150),
-            ..Limits::default()
-        })
+        .sub_client(sub.clone())
+        .limits(Limits::default().with_token_budget(150))
         .build()
         .unwrap();
     let err = rlm.completion("c", "q").await.unwrap_err();

@@ -156,19 +156,57 @@ async fn max_iterations_fallback_is_parsed_for_final() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn max_iterations_fallback_without_final_returns_the_raw_text() {
-    let code = repl("print(1)");
-    let root = Arc::new(Scripted::replies(
-        "root",
-        &[&code, "  The answer is probably 7.  "],
-    ));
-    let rlm = Rlm::builder()
-        .root(root.clone())
-        .max_iterations(1)
+async fn a_final_request_reply_without_final_is_no_answer() {
+    // Prose, a code block, and FINAL_VAR naming an empty variable: none of them is an answer.
+    for last in [
+        "  The answer is probably 7.  ",
+        "```repl\nprint(42)\n```",
+        "FINAL_VAR(empty)",
+    ] {
+        let code = repl("var empty = ''; print(1)");
+        let root = Arc::new(Scripted::replies("root", &[&code, last]));
+        let rlm = Rlm::builder()
+            .root(root.clone())
+            .max_iterations(1)
+            .build()
+            .unwrap();
+        let error = rlm.completion("c", "q").await.unwrap_err();
+        match &error {
+            rlm_core::RlmError::NoAnswer { iterations, .. } => assert_eq!(*iterations, 1),
+            other => panic!("{last:?}: expected NoAnswer, got {other:?}"),
+        }
+        assert!(
+            error
+                .to_string()
+                .starts_with("no answer after 1 iterations"),
+            "{error}"
+        );
+        // What the run did is kept: the partial answer (the cell's output) and the trajectory.
+        let partial = error.partial_run().unwrap();
+        assert_eq!(partial.answer.as_deref(), Some("1"));
+        assert_eq!(partial.trajectory.iterations().count(), 2, "{last:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_say_whether_they_were_final_or_forced() {
+    let root = Arc::new(Scripted::replies("root", &["FINAL(7)"]));
+    let answer = Rlm::builder()
+        .root(root)
         .build()
+        .unwrap()
+        .completion("c", "q")
+        .await
         .unwrap();
+    assert_eq!(answer.finished, rlm_core::Finish::Final);
+    let root = Arc::new(Scripted::replies("root", &[&repl("print(1)"), "FINAL(8)"]));
+    let rlm = Rlm::builder().root(root).max_iterations(1).build().unwrap();
     let answer = rlm.completion("c", "q").await.unwrap();
-    assert_eq!(answer.answer, "The answer is probably 7.");
+    assert_eq!(
+        (answer.answer.as_str(), answer.finished),
+        ("8", rlm_core::Finish::Forced)
+    );
+    assert_eq!(answer.finished.as_str(), "forced");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -255,10 +293,7 @@ async fn builder_rejects_invalid_configurations() {
             .build()
             .is_err()
     );
-    let cost = rlm_core::Limits {
-        cost_budget_usd: Some(1.0),
-        ..rlm_core::Limits::default()
-    };
+    let cost = rlm_core::Limits::default().with_cost_budget_usd(1.0);
     let err = Rlm::builder().root(root).limits(cost).build().unwrap_err();
     assert!(err.to_string().contains("no price"), "{err}");
 }

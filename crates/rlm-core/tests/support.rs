@@ -37,11 +37,7 @@ impl Scripted {
             calls: AtomicUsize::new(0),
             in_flight: AtomicUsize::new(0),
             peak: AtomicUsize::new(0),
-            usage: Usage {
-                prompt_tokens: 10,
-                completion_tokens: 5,
-                ..Usage::default()
-            },
+            usage: Usage::new(10, 5),
             delay: Duration::ZERO,
         }
     }
@@ -104,12 +100,9 @@ impl LlmClient for Scripted {
         }
         self.in_flight.fetch_sub(1, Ordering::SeqCst);
         let text = (self.respond)(&request, index)?;
-        Ok(Completion {
-            text,
-            usage: self.usage,
-            model: self.model.clone(),
-            finish_reason: Some("stop".into()),
-        })
+        Ok(Completion::new(text, self.model.clone())
+            .with_usage(self.usage)
+            .with_finish_reason("stop"))
     }
 
     fn model(&self) -> &str {

@@ -20,7 +20,7 @@ async fn sample_answer() -> rlm_core::RlmAnswer {
         ],
     ));
     let sub = Arc::new(Scripted::echo("sub"));
-    let rlm = Rlm::builder().root(root).sub(sub).build().unwrap();
+    let rlm = Rlm::builder().root(root).sub_client(sub).build().unwrap();
     rlm.completion(format!("{MARKER} and more text"), "q")
         .await
         .unwrap()
@@ -88,10 +88,8 @@ async fn api_keys_never_appear_in_debug_or_trajectories() {
     assert!(!format!("{rlm:?}").contains(secret));
     assert!(!format!("{:?}", rlm.session()).contains(secret));
     // The call fails (nothing listens on port 9); the error must not leak the key either.
-    let policy = rlm_client::ResiliencePolicy {
-        retry: rlm_client::RetryPolicy::none(),
-        ..Default::default()
-    };
+    let policy =
+        rlm_client::ResiliencePolicy::default().with_retry(rlm_client::RetryPolicy::none());
     let client = OpenAiCompatible::builder("gpt-test")
         .api_key(secret)
         .base_url("http://127.0.0.1:9/v1")
@@ -134,11 +132,11 @@ async fn api_keys_never_appear_in_a_saved_trajectory_of_a_real_run() {
     };
     let rlm = Rlm::builder()
         .root(http("sim-root-batch"))
-        .sub(http("sim-sub"))
+        .sub_client(http("sim-sub"))
         .build()
         .unwrap();
     let answer = rlm
-        .completion(format!("{MARKER} the magic number is 42."), "Find it.")
+        .completion(format!("{MARKER} The magic number is 7654321."), "Find it.")
         .await
         .unwrap();
     assert!(answer.iterations >= 1);
@@ -162,11 +160,8 @@ async fn api_keys_never_appear_in_a_saved_trajectory_of_a_real_run() {
     // A run stopped by a limit: its error and partial trajectory do not hold the key either.
     let limited = Rlm::builder()
         .root(http("sim-root-batch"))
-        .sub(http("sim-sub"))
-        .limits(rlm_core::Limits {
-            token_budget: Some(1),
-            ..rlm_core::Limits::default()
-        })
+        .sub_client(http("sim-sub"))
+        .limits(rlm_core::Limits::default().with_token_budget(1))
         .build()
         .unwrap();
     let err = limited.completion("c", "q").await.unwrap_err();

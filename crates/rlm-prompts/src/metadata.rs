@@ -2,6 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::sections::thousands;
+use crate::vars::ContextMetadataVars;
+
 /// How many chunk lengths the metadata message lists before "... and N more".
 pub const CHUNK_LIST_CAP: usize = 100;
 
@@ -30,15 +33,19 @@ impl ContextKind {
     }
 }
 
-/// The facts the context-metadata message reports. Lengths are in characters (Unicode scalar
-/// values); for JSON items, a string counts its characters and any other value its JSON text.
+/// The facts the context-metadata message reports. Lengths are in UTF-16 code units, exactly what
+/// JavaScript's `length` returns (an emoji counts 2); for JSON items, a string counts its own length
+/// and any other value the length of its JSON text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ContextMetadata {
     /// The shape of `context`.
     pub kind: ContextKind,
-    /// Sum of `chunk_lengths`.
+    /// Sum of the lengths of every chunk.
     pub total_chars: usize,
-    /// One length per chunk: the text as one chunk, or one per array item / object value.
+    /// Number of chunks: 1 for text, the number of array items or object values.
+    pub chunk_count: usize,
+    /// The lengths of the first chunks (all of them, or the first [`CHUNK_LIST_CAP`] when measured).
     pub chunk_lengths: Vec<usize>,
 }
 
@@ -55,13 +62,36 @@ impl ContextMetadata {
         Self {
             kind,
             total_chars,
+            chunk_count: chunk_lengths.len(),
             chunk_lengths,
+        }
+    }
+
+    /// Metadata measured elsewhere (by the sandbox, in rlm-core): the total, the number of chunks
+    /// and the lengths of the first ones.
+    ///
+    /// ```
+    /// use rlm_prompts::{ContextKind, ContextMetadata};
+    /// let m = ContextMetadata::measured(ContextKind::JsonArray, 1_000_000, 50_000, vec![20; 100]);
+    /// assert!(m.chunk_list().ends_with(", ... and 49900 more]"));
+    /// ```
+    pub fn measured(
+        kind: ContextKind,
+        total_chars: usize,
+        chunk_count: usize,
+        first_lengths: Vec<usize>,
+    ) -> Self {
+        Self {
+            kind,
+            total_chars,
+            chunk_count,
+            chunk_lengths: first_lengths,
         }
     }
 
     /// Metadata of a text context: one chunk.
     pub fn from_text(text: &str) -> Self {
-        Self::new(ContextKind::Text, vec![text.chars().count()])
+        Self::new(ContextKind::Text, vec![text.encode_utf16().count()])
     }
 
     /// Metadata of a JSON context: one chunk per array item or object value, else one chunk.
@@ -84,19 +114,73 @@ impl ContextMetadata {
             .take(CHUNK_LIST_CAP)
             .map(ToString::to_string)
             .collect();
-        let rest = self.chunk_lengths.len().saturating_sub(CHUNK_LIST_CAP);
+        let rest = self.chunk_count.saturating_sub(shown.len());
         if rest == 0 {
             format!("[{}]", shown.join(", "))
         } else {
             format!("[{}, ... and {rest} more]", shown.join(", "))
         }
     }
+
+    /// The values of the context-metadata template.
+    pub(crate) fn template_vars(&self) -> ContextMetadataVars {
+        let count = self.chunk_count;
+        let (context_type, one, many, access_hint) = match self.kind {
+            ContextKind::Text => (
+                "a string",
+                "chunk",
+                "chunks",
+                "Read it with string methods such as `context.slice(start, end)`, \
+                 `context.indexOf(text)` and `context.split(separator)`; regular expressions work too.",
+            ),
+            ContextKind::JsonArray => (
+                "a parsed JSON array",
+                "item",
+                "items",
+                "It is a JavaScript array: index it (`context[0]`), slice it and map over it; \
+                 `JSON.stringify(context[i])` turns an item back into text.",
+            ),
+            ContextKind::JsonObject => (
+                "a parsed JSON object",
+                "value",
+                "values",
+                "It is a JavaScript object: list its keys with `Object.keys(context)` and read values \
+                 with `context[key]`; `JSON.stringify(value)` turns a value back into text.",
+            ),
+            ContextKind::JsonScalar => (
+                "a single JSON value",
+                "value",
+                "values",
+                "It is a single number, boolean or null.",
+            ),
+        };
+        let chunk_summary = match (count, self.kind) {
+            (0, _) => format!(", with no {many}"),
+            (1, ContextKind::Text | ContextKind::JsonScalar) => String::new(),
+            (1, _) => format!(", in 1 {one} of length {}", self.total_chars),
+            _ => format!(
+                ", in {} {many} of these lengths: {}",
+                thousands(count),
+                self.chunk_list()
+            ),
+        };
+        ContextMetadataVars {
+            context_type,
+            total_chars: thousands(self.total_chars),
+            chunk_count: thousands(count),
+            chunk_unit: if count == 1 { one } else { many },
+            chunk_lengths: self.chunk_list(),
+            chunk_summary,
+            access_hint,
+        }
+    }
 }
 
+/// The length JavaScript sees: of a string, or of the value's JSON text, in UTF-16 code units.
 fn json_len(value: &serde_json::Value) -> usize {
     match value {
-        serde_json::Value::String(s) => s.chars().count(),
-        other => other.to_string().chars().count(),
+        serde_json::Value::String(s) => s.encode_utf16().count(),
+        other => other.to_string().encode_utf16().count(),
     }
 }
 
@@ -106,12 +190,15 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn text_counts_characters_not_bytes() {
+    fn text_counts_utf16_code_units_like_javascript() {
         let m = ContextMetadata::from_text("héllo 東京");
         assert_eq!(
             (m.kind, m.total_chars, m.chunk_lengths),
             (ContextKind::Text, 8, vec![8])
         );
+        // "🦀".length is 2 in JavaScript.
+        assert_eq!(ContextMetadata::from_text("a🦀").total_chars, 3);
+        assert_eq!(ContextMetadata::from_json(&json!(["🦀"])).total_chars, 2);
     }
 
     #[test]

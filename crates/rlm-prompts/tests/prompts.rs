@@ -3,15 +3,15 @@
 //! (`INSTA_UPDATE=always cargo test -p rlm-prompts`, then read the diff).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use rlm_prompts::{ContextKind, ContextMetadata, PromptParams, PromptSet, TemplateName};
+use rlm_prompts::{
+    ContextKind, ContextMetadata, PromptParams, PromptSet, SubModelInfo, TemplateName,
+};
 use serde_json::json;
 
 fn at(depth: usize, max_depth: usize) -> PromptParams {
-    PromptParams {
-        depth,
-        max_depth,
-        ..PromptParams::default()
-    }
+    PromptParams::new()
+        .with_depth(depth)
+        .with_max_depth(max_depth)
 }
 
 const QUERY: &str = "Which city hosts the most conferences in the log?";
@@ -29,13 +29,11 @@ fn system_prompts_by_depth() {
 
 #[test]
 fn system_prompt_follows_other_params() {
-    let p = PromptParams {
-        max_iterations: 12,
-        max_concurrent: 4,
-        sub_model_chars: 120_000,
-        output_cap_chars: 5_000,
-        ..PromptParams::default()
-    };
+    let p = PromptParams::new()
+        .with_max_iterations(12)
+        .with_max_concurrent(4)
+        .with_sub_model_chars(120_000)
+        .with_output_cap_chars(5_000);
     insta::assert_snapshot!("system_custom_params", PromptSet::default().system(&p));
 }
 
@@ -85,9 +83,39 @@ fn turn_prompts_by_depth() {
         );
         insta::assert_snapshot!(
             format!("turn_depth{depth}_max{max_depth}"),
-            set.turn(QUERY, 7, &at(depth, max_depth))
+            set.turn(QUERY, 7, &at(depth, max_depth), "")
         );
     }
+    insta::assert_snapshot!(
+        "turn_with_budget",
+        set.turn(
+            QUERY,
+            3,
+            &at(0, 1),
+            "Budget left: 968 of 1,000 sub-calls, $0.43 of $1.00."
+        )
+    );
+}
+
+#[test]
+fn named_sub_models_are_listed_with_their_budgets() {
+    let p = at(0, 1).with_sub_models(vec![
+        SubModelInfo::new("gpt-4.1-mini", "", 3_000_000).with_default(true),
+        SubModelInfo::new(
+            "fast",
+            "a small model for extraction from one chunk",
+            96_000,
+        ),
+    ]);
+    insta::assert_snapshot!("system_named_sub_models", PromptSet::default().system(&p));
+}
+
+#[test]
+fn compaction_prompts() {
+    let set = PromptSet::default();
+    insta::assert_snapshot!("compaction_request", set.compaction_request(QUERY));
+    let vars = ["counts".to_string(), "chunks".to_string()];
+    insta::assert_snapshot!("compacted", set.compacted("Found 3 of 8 numbers.", &vars));
 }
 
 #[test]
@@ -108,7 +136,7 @@ fn closing_and_recovery_prompts() {
 
 #[test]
 fn user_template_with_sections_and_braces() {
-    let text = "Depth {depth}/{max_depth}.\n{tools}\nExample: `if (ok) {{ FINAL(x) }}`\n{recursion_section}";
+    let text = "Depth {{ depth }}/{{ max_depth }}.\n{{ tools }}\nExample: `if (ok) { FINAL(x) }`\n{{ recursion_section }}";
     let set = PromptSet::default()
         .with_template(TemplateName::System, text)
         .unwrap();

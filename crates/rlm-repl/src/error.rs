@@ -2,6 +2,7 @@
 
 /// The sandbox could not do what was asked.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum SandboxError {
     /// The operating system refused to start the sandbox thread.
     #[error("could not start the sandbox thread: {0}")]

@@ -1,5 +1,7 @@
-//! State shared between the sandbox thread and its host functions, and the blocking bridge
-//! from synchronous JavaScript calls to the async [`SubcallHandler`].
+//! State shared between the sandbox thread and its host functions, and the host-call interface
+//! the JavaScript-facing functions use: [`Host::query`] and [`Host::batch`] block the (synchronous)
+//! JavaScript thread on the async [`SubcallHandler`], bounded by the host-call timeout and cancelled
+//! with the cell. This is the one boundary between the interpreter and the rest of rlm.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
@@ -12,7 +14,10 @@ use tokio::runtime::Handle;
 use tokio::sync::watch;
 
 use crate::truncate::OutputBuffer;
-use crate::{SandboxLimits, SubcallHandler, SubcallRecord};
+use crate::{
+    QueryOptions, SandboxLimits, SubcallError, SubcallErrorKind, SubcallHandler, SubcallKind,
+    SubcallRecord,
+};
 
 /// A one-way stop signal: a flag for the interrupt handler and a signal that cancels a host
 /// call blocked on the handler. Used to stop the whole sandbox (dropping it) and to cancel
@@ -58,8 +63,8 @@ pub(crate) struct CellState {
 
 /// Everything host functions need, owned by the sandbox thread.
 pub(crate) struct Host {
-    pub(crate) handler: Arc<dyn SubcallHandler>,
-    pub(crate) handle: Handle,
+    handler: Arc<dyn SubcallHandler>,
+    handle: Handle,
     pub(crate) shutdown: Arc<Shutdown>,
     pub(crate) limits: SandboxLimits,
     pub(crate) cell: RefCell<CellState>,
@@ -79,6 +84,33 @@ pub(crate) struct Host {
 }
 
 impl Host {
+    /// The host of a new sandbox: no cell running, nothing reserved beyond `reserved`.
+    pub(crate) fn new(
+        handler: Arc<dyn SubcallHandler>,
+        handle: Handle,
+        shutdown: Arc<Shutdown>,
+        limits: SandboxLimits,
+        reserved: Vec<&'static str>,
+    ) -> Self {
+        Self {
+            handler,
+            handle,
+            shutdown,
+            cell: RefCell::new(CellState {
+                output: OutputBuffer::new(0),
+                final_answer: None,
+                subcalls: Vec::new(),
+            }),
+            limits,
+            deadline: Cell::new(None),
+            timed_out: Cell::new(false),
+            baseline: RefCell::new(HashSet::new()),
+            reserved,
+            discarding: Cell::new(false),
+            cancel: RefCell::new(Arc::new(Shutdown::new())),
+        }
+    }
+
     /// Fresh per-cell state.
     pub(crate) fn new_cell(&self) -> CellState {
         CellState {
@@ -107,32 +139,101 @@ impl Host {
         }
     }
 
+    /// One sub-call: the answer or the error, and how long it took. Recorded in the cell's
+    /// sub-calls.
+    pub(crate) fn query(
+        &self,
+        kind: SubcallKind,
+        prompt: String,
+        options: QueryOptions,
+    ) -> Result<String, SubcallError> {
+        let prompt_chars = prompt.chars().count();
+        let handler = Arc::clone(&self.handler);
+        let (result, duration) =
+            self.block_on(async move { handler.query(kind, prompt, options).await });
+        let result = result.and_then(|r| r);
+        self.record(kind, prompt_chars, &result, duration);
+        result
+    }
+
+    /// A batch of sub-calls, at most `max_concurrent` at a time: one result per prompt, in order.
+    pub(crate) fn batch(
+        &self,
+        kind: SubcallKind,
+        prompts: Vec<String>,
+        max_concurrent: usize,
+    ) -> Vec<Result<String, SubcallError>> {
+        if prompts.is_empty() {
+            return Vec::new();
+        }
+        let count = prompts.len();
+        let chars: Vec<usize> = prompts.iter().map(|p| p.chars().count()).collect();
+        let handler = Arc::clone(&self.handler);
+        let (result, duration) =
+            self.block_on(async move { handler.batch(kind, prompts, max_concurrent).await });
+        let mut results = match result {
+            Ok(results) => results,
+            Err(e) => vec![Err(e); count],
+        };
+        results.resize_with(count, || {
+            Err(SubcallError::new(
+                SubcallErrorKind::Other,
+                "the handler returned too few results",
+            ))
+        });
+        results.truncate(count);
+        for (result, prompt_chars) in results.iter().zip(chars) {
+            self.record(kind, prompt_chars, result, duration);
+        }
+        results
+    }
+
+    fn record(
+        &self,
+        kind: SubcallKind,
+        prompt_chars: usize,
+        result: &Result<String, SubcallError>,
+        duration: Duration,
+    ) {
+        let response_chars = match result {
+            Ok(text) => text.chars().count(),
+            Err(e) => e.message().chars().count(),
+        };
+        self.cell.borrow_mut().subcalls.push(SubcallRecord {
+            kind,
+            prompt_chars,
+            response_chars,
+            duration,
+            error: result.is_err(),
+        });
+    }
+
     /// Runs a handler future to completion on this (non-tokio) thread, bounded by the host
     /// call timeout and cancelled by shutdown. Time spent here does not count as CPU time.
-    pub(crate) fn block_on<T>(
-        &self,
-        future: impl Future<Output = T>,
-    ) -> (Result<T, String>, Duration) {
+    fn block_on<T>(&self, future: impl Future<Output = T>) -> (Result<T, SubcallError>, Duration) {
         let started = Instant::now();
+        let stopping =
+            || SubcallError::new(SubcallErrorKind::Cancelled, "the sandbox is shutting down");
+        let cancelled = || SubcallError::new(SubcallErrorKind::Cancelled, CANCELLED);
         if self.shutdown.is_triggered() {
-            return (
-                Err("the sandbox is shutting down".to_owned()),
-                Duration::ZERO,
-            );
+            return (Err(stopping()), Duration::ZERO);
         }
         if self.is_cancelled() || self.discarding.get() {
-            return (Err(CANCELLED.to_owned()), Duration::ZERO);
+            return (Err(cancelled()), Duration::ZERO);
         }
         let limit = self.limits.host_call_timeout;
         let mut stop = self.shutdown.subscribe();
         let mut cancel = self.cancel.borrow().subscribe();
         let result = self.handle.block_on(async move {
             tokio::select! {
-                result = tokio::time::timeout(limit, future) => {
-                    result.map_err(|_| format!("the call timed out after {} s", limit.as_secs_f64()))
-                }
-                _ = stop.wait_for(|stopped| *stopped) => Err("the sandbox is shutting down".to_owned()),
-                _ = cancel.wait_for(|cancelled| *cancelled) => Err(CANCELLED.to_owned()),
+                result = tokio::time::timeout(limit, future) => result.map_err(|_| {
+                    SubcallError::new(
+                        SubcallErrorKind::Timeout,
+                        format!("the call timed out after {} s", limit.as_secs_f64()),
+                    )
+                }),
+                _ = stop.wait_for(|stopped| *stopped) => Err(stopping()),
+                _ = cancel.wait_for(|cancelled| *cancelled) => Err(cancelled()),
             }
         });
         let elapsed = started.elapsed();

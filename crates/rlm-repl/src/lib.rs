@@ -12,13 +12,13 @@
 //!
 //! ```
 //! use std::sync::Arc;
-//! use rlm_repl::{ContextValue, QueryOptions, Sandbox, SandboxConfig, SubcallHandler, SubcallKind};
+//! use rlm_repl::{ContextValue, QueryOptions, Sandbox, SandboxConfig, SubcallError, SubcallHandler, SubcallKind};
 //!
 //! struct Echo;
 //!
 //! #[async_trait::async_trait]
 //! impl SubcallHandler for Echo {
-//!     async fn query(&self, _: SubcallKind, prompt: String, _: QueryOptions) -> Result<String, String> {
+//!     async fn query(&self, _: SubcallKind, prompt: String, _: QueryOptions) -> Result<String, SubcallError> {
 //!         Ok(prompt.to_uppercase())
 //!     }
 //! }
@@ -37,9 +37,9 @@ mod config;
 mod context;
 mod error;
 mod format;
-mod globals;
 mod handler;
 mod host;
+mod js;
 mod result;
 mod rewrite;
 mod sandbox;
@@ -47,11 +47,10 @@ mod truncate;
 mod variables;
 mod worker;
 
-pub use config::{SandboxConfig, SandboxLimits};
-pub use context::ContextValue;
+pub use config::{DEFAULT_BATCH_CONCURRENCY, SandboxConfig, SandboxLimits};
+pub use context::{ContextFacts, ContextShape, ContextValue, LoadedContext};
 pub use error::SandboxError;
-pub use globals::MAX_BATCH_ITEMS;
-pub use handler::{QueryOptions, SubcallHandler, SubcallKind};
+pub use handler::{QueryOptions, SubcallError, SubcallErrorKind, SubcallHandler, SubcallKind};
 pub use result::{CellResult, SubcallRecord};
-pub use sandbox::Sandbox;
+pub use sandbox::{DEFAULT_REPORTED_ITEMS, Sandbox};
 pub use truncate::truncate_middle;

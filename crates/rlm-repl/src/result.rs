@@ -7,6 +7,7 @@ use crate::SubcallKind;
 
 /// One sub-call made by a cell.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SubcallRecord {
     /// Which function family made it.
     pub kind: SubcallKind,
@@ -22,6 +23,7 @@ pub struct SubcallRecord {
 
 /// The outcome of running one cell.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct CellResult {
     /// Captured `print` / `console.*` output, cut from the middle to the output cap.
     pub stdout: String,

@@ -7,7 +7,10 @@ use tokio::sync::oneshot;
 
 use crate::host::Shutdown;
 use crate::worker::{Command, spawn};
-use crate::{CellResult, ContextValue, SandboxConfig, SandboxError, SubcallHandler};
+use crate::{CellResult, ContextValue, LoadedContext, SandboxConfig, SandboxError, SubcallHandler};
+
+/// Item lengths [`Sandbox::load_context`] reports.
+pub const DEFAULT_REPORTED_ITEMS: usize = 100;
 
 /// A QuickJS sandbox on its own OS thread, where model-written JavaScript runs with
 /// `context`, `llm_query`, `llm_batch`, `print`, `FINAL`, `FINAL_VAR` and `SHOW_VARS`.
@@ -57,9 +60,21 @@ impl Sandbox {
     }
 
     /// Loads a context: defines `context_N` (N = 0, 1, ...) and sets `context` to it.
-    /// Returns N. With no explicit memory limit, the heap limit grows with the context.
-    pub async fn load_context(&self, value: ContextValue) -> Result<usize, SandboxError> {
-        self.ask(|reply| Command::Load(value, reply)).await?
+    /// Returns N and the context's facts as JavaScript sees them, with the lengths of the first
+    /// [`DEFAULT_REPORTED_ITEMS`] items. With no explicit memory limit, the heap limit grows with the
+    /// context.
+    pub async fn load_context(&self, value: ContextValue) -> Result<LoadedContext, SandboxError> {
+        self.load_context_reporting(value, DEFAULT_REPORTED_ITEMS)
+            .await
+    }
+
+    /// [`Self::load_context`], reporting the lengths of the first `items` items.
+    pub async fn load_context_reporting(
+        &self,
+        value: ContextValue,
+        items: usize,
+    ) -> Result<LoadedContext, SandboxError> {
+        self.ask(|reply| Command::Load(value, items, reply)).await?
     }
 
     /// Runs one cell. JavaScript errors and exceeded limits are reported in

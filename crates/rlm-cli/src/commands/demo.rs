@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use rlm::client::{DEFAULT_REQUEST_TIMEOUT, LlmClient, OpenAiCompatible};
-use rlm::core::{Limits, PartialRun, Rlm, RlmAnswer};
+use rlm::{Limits, PartialRun, Rlm, RlmAnswer};
 use rlm_sim::haystack::{HaystackConfig, check_answer, generate};
 use rlm_sim::{SimServer, SimServerHandle};
 
@@ -16,7 +16,7 @@ use crate::args::DemoArgs;
 use crate::commands::sim_server;
 use crate::exit::CliError;
 use crate::progress::{Progress, ProgressMode};
-use crate::provider::{Clients, build_clients};
+use crate::provider::{Clients, Endpoint, build_clients};
 
 /// The speedup the batch run must reach with the default settings.
 const REQUIRED_SPEEDUP: f64 = 5.0;
@@ -188,6 +188,11 @@ fn clients_for(
     Ok(Clients {
         root: sim(format!("sim-root-{}", strategy.name()))?,
         sub: sim("sim-sub".to_owned())?,
+        named: Vec::new(),
+        root_endpoint: Endpoint {
+            base_url: server.base_url(),
+            keyed: false,
+        },
     })
 }
 
@@ -204,12 +209,9 @@ async fn run_once(
     let sink = progress.clone();
     let rlm = Rlm::builder()
         .root(clients.root)
-        .sub(clients.sub)
+        .sub_client(clients.sub)
         .max_concurrent(args.max_concurrent as usize)
-        .limits(Limits {
-            timeout: Some(args.timeout.unwrap_or(DEFAULT_RUN_TIMEOUT)),
-            ..Limits::default()
-        })
+        .limits(Limits::default().with_timeout(args.timeout.unwrap_or(DEFAULT_RUN_TIMEOUT)))
         .on_event(move |event| sink.on_event(event))
         .build()?;
     let started = Instant::now();

@@ -60,6 +60,7 @@ pub(crate) fn sim_config(sim: &SimArgs) -> SimServerConfig {
             chunks: sim.chunks as usize,
             ..ScriptConfig::default()
         },
+        faults: sim.faults.clone(),
         ..SimServerConfig::default()
     }
 }

@@ -3,12 +3,12 @@
 //! retryable [`ClientError::Http`].
 
 use std::fmt;
-use std::time::Duration;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use super::http::{self, ApiKey, ErrorContext};
+use super::settings::{HttpConfig, HttpSettings, http_builder_methods};
 use crate::{ClientError, Completion, CompletionRequest, LlmClient, Role, Usage};
 
 const PROVIDER: &str = "anthropic";
@@ -31,22 +31,19 @@ pub const ANTHROPIC_DEFAULT_MAX_TOKENS: u32 = 4096;
 /// ```
 #[derive(Clone)]
 pub struct Anthropic {
-    http: reqwest::Client,
+    config: HttpConfig,
     api_key: ApiKey,
-    base_url: String,
-    model: String,
     default_max_tokens: u32,
-    request_timeout: Duration,
 }
 
 impl fmt::Debug for Anthropic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Anthropic")
-            .field("base_url", &self.base_url)
-            .field("model", &self.model)
+            .field("base_url", &self.config.base_url)
+            .field("model", &self.config.model)
             .field("api_key", &"[REDACTED]")
             .field("default_max_tokens", &self.default_max_tokens)
-            .field("request_timeout", &self.request_timeout)
+            .field("request_timeout", &self.config.request_timeout)
             .finish_non_exhaustive()
     }
 }
@@ -54,59 +51,30 @@ impl fmt::Debug for Anthropic {
 /// Settings for [`Anthropic`].
 #[derive(Debug, Clone)]
 pub struct AnthropicBuilder {
-    http: Option<reqwest::Client>,
+    settings: HttpSettings,
     api_key: ApiKey,
-    base_url: String,
-    model: String,
-    default_max_tokens: u32,
-    request_timeout: Duration,
 }
 
 impl AnthropicBuilder {
-    /// Sets the base URL, without `/v1` (default: Anthropic's).
-    #[must_use]
-    pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = url.into();
-        self
-    }
-
-    /// Sets `max_tokens` for requests that do not set it (default 4096).
-    #[must_use]
-    pub fn default_max_tokens(mut self, max_tokens: u32) -> Self {
-        self.default_max_tokens = max_tokens;
-        self
-    }
-
-    /// Shares an existing `reqwest::Client` (one connection pool for every provider).
-    #[must_use]
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http = Some(client);
-        self
-    }
-
-    /// Limits one HTTP exchange (default 600 s).
-    #[must_use]
-    pub fn request_timeout(mut self, timeout: Duration) -> Self {
-        self.request_timeout = timeout;
-        self
-    }
+    http_builder_methods!(
+        "Sets the base URL, without `/v1` (default: Anthropic's). `max_tokens` defaults to 4096 here, since the API requires one."
+    );
 
     /// Builds the client.
     pub fn build(self) -> Result<Anthropic, ClientError> {
-        http::check_model(&self.model, "Anthropic", "claude-sonnet-4-5")?;
         if self.api_key.expose().trim().is_empty() {
             return Err(ClientError::configuration(
                 "the Anthropic API key is empty; export ANTHROPIC_API_KEY",
             ));
         }
-        let base_url = http::normalize_base_url(&self.base_url)?;
+        let default_max_tokens = self
+            .settings
+            .default_max_tokens
+            .unwrap_or(ANTHROPIC_DEFAULT_MAX_TOKENS);
         Ok(Anthropic {
-            http: http::client_or_default(self.http)?,
+            config: self.settings.resolve("Anthropic", "claude-sonnet-4-5")?,
             api_key: self.api_key,
-            base_url,
-            model: self.model,
-            default_max_tokens: self.default_max_tokens,
-            request_timeout: self.request_timeout,
+            default_max_tokens,
         })
     }
 }
@@ -115,12 +83,8 @@ impl Anthropic {
     /// Starts a builder for `model` with `api_key` against Anthropic's endpoint.
     pub fn builder(model: impl Into<String>, api_key: impl Into<String>) -> AnthropicBuilder {
         AnthropicBuilder {
-            http: None,
+            settings: HttpSettings::new(model.into(), ANTHROPIC_BASE_URL),
             api_key: ApiKey::new(api_key),
-            base_url: ANTHROPIC_BASE_URL.to_string(),
-            model: model.into(),
-            default_max_tokens: ANTHROPIC_DEFAULT_MAX_TOKENS,
-            request_timeout: http::DEFAULT_REQUEST_TIMEOUT,
         }
     }
 
@@ -168,7 +132,7 @@ impl Anthropic {
             })
             .collect();
         MessagesRequest {
-            model: request.model.as_deref().unwrap_or(&self.model),
+            model: request.model.as_deref().unwrap_or(&self.config.model),
             max_tokens: request.max_tokens.unwrap_or(self.default_max_tokens),
             system: (!system.is_empty()).then(|| system.join("\n\n")),
             messages,
@@ -186,12 +150,14 @@ impl LlmClient for Anthropic {
             key: Some(&self.api_key),
         };
         let builder = self
+            .config
             .http
-            .post(http::join_url(&self.base_url, "v1/messages"))
+            .post(http::join_url(&self.config.base_url, "v1/messages"))
             .header("x-api-key", self.api_key.expose())
             .header("anthropic-version", ANTHROPIC_VERSION)
             .json(&self.body(&request));
-        let (status, headers, body) = http::send(builder, self.request_timeout, &ctx).await?;
+        let (status, headers, body) =
+            http::send(builder, self.config.request_timeout, &ctx).await?;
         if !(200..300).contains(&status) {
             return Err(ctx.status_error(status, &headers, &body));
         }
@@ -202,7 +168,7 @@ impl LlmClient for Anthropic {
             .filter(|block| block.kind == "text")
             .filter_map(|block| block.text.as_deref())
             .collect();
-        let requested_model = request.model.unwrap_or_else(|| self.model.clone());
+        let requested_model = request.model.unwrap_or_else(|| self.config.model.clone());
         Ok(Completion {
             text,
             usage: parsed.usage.map(WireUsage::into_usage).unwrap_or_default(),
@@ -215,7 +181,7 @@ impl LlmClient for Anthropic {
     }
 
     fn model(&self) -> &str {
-        &self.model
+        &self.config.model
     }
 }
 

@@ -259,6 +259,30 @@ pub(crate) fn chain(error: &dyn std::error::Error) -> String {
     text
 }
 
+/// Whether `base_url` is `https://` on exactly `host` (any port, path or letter case). Used to send
+/// provider-only fields and, by the command line, keys only to a provider's own API.
+///
+/// ```
+/// use rlm_client::is_official_host;
+/// assert!(is_official_host("https://api.openai.com/v1", "api.openai.com"));
+/// assert!(!is_official_host("https://api.openai.com.evil.example/v1", "api.openai.com"));
+/// assert!(!is_official_host("http://api.openai.com/v1", "api.openai.com"));
+/// ```
+pub fn is_official_host(base_url: &str, host: &str) -> bool {
+    let Some(rest) = base_url
+        .get(..8)
+        .filter(|scheme| scheme.eq_ignore_ascii_case("https://"))
+        .and_then(|_| base_url.get(8..))
+    else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    // userinfo@host:port — the host is after the last '@' and before the port.
+    let host_port = authority.rsplit('@').next().unwrap_or_default();
+    let found = host_port.split(':').next().unwrap_or_default();
+    found.eq_ignore_ascii_case(host)
+}
+
 /// Joins a base URL and a path with exactly one slash.
 pub(crate) fn join_url(base: &str, path: &str) -> String {
     format!(
@@ -383,6 +407,22 @@ mod tests {
             "{err}"
         );
         assert!(check_model("m", "Acme", "acme-1").is_ok());
+    }
+
+    #[test]
+    fn official_hosts_are_recognised_exactly() {
+        let host = "api.openai.com";
+        assert!(is_official_host("HTTPS://API.OpenAI.com:443/v1/", host));
+        assert!(!is_official_host(
+            "https://api.openai.com@evil.example/v1",
+            host
+        ));
+        assert!(!is_official_host(
+            "https://evil.example/api.openai.com",
+            host
+        ));
+        assert!(!is_official_host("http://localhost:11434/v1", host));
+        assert!(!is_official_host("https:/", host));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 pub(crate) mod anthropic;
 pub(crate) mod http;
 pub(crate) mod openai;
+pub(crate) mod settings;
 
 /// An environment variable's value, unless unset or blank.
 fn non_empty_env(name: &str) -> Option<String> {

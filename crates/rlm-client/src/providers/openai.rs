@@ -2,18 +2,35 @@
 //! llama.cpp server and LiteLLM. Never retries (that is [`crate::Resilient`]'s job).
 
 use std::fmt;
-use std::time::Duration;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use super::http::{self, ApiKey, ErrorContext};
+use super::settings::{HttpConfig, HttpSettings, http_builder_methods};
 use crate::{ClientError, Completion, CompletionRequest, LlmClient, Message, Usage};
 
 const PROVIDER: &str = "openai-compatible";
 
 /// OpenAI's public endpoint, used when no base URL is given.
 pub const OPENAI_BASE_URL: &str = "https://api.openai.com/v1";
+
+/// OpenAI's API host: requests there get OpenAI-only fields (`max_completion_tokens`).
+pub const OPENAI_HOST: &str = "api.openai.com";
+
+/// Which request field carries the output-token limit.
+///
+/// OpenAI's reasoning models (o-series, gpt-5) reject `max_tokens` and want `max_completion_tokens`,
+/// which every current OpenAI model accepts; servers that only implement the older API (vLLM,
+/// llama.cpp server, Ollama, LiteLLM pass-through) know only `max_tokens`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TokenLimitField {
+    /// `max_tokens`: the field every OpenAI-compatible server knows.
+    MaxTokens,
+    /// `max_completion_tokens`: what OpenAI's own API wants.
+    MaxCompletionTokens,
+}
 
 /// A Chat Completions client.
 ///
@@ -28,22 +45,23 @@ pub const OPENAI_BASE_URL: &str = "https://api.openai.com/v1";
 /// ```
 #[derive(Clone)]
 pub struct OpenAiCompatible {
-    http: reqwest::Client,
+    config: HttpConfig,
     api_key: Option<ApiKey>,
-    base_url: String,
-    model: String,
     default_max_tokens: Option<u32>,
-    request_timeout: Duration,
+    token_limit_field: TokenLimitField,
+    reasoning_effort: Option<String>,
 }
 
 impl fmt::Debug for OpenAiCompatible {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("OpenAiCompatible")
-            .field("base_url", &self.base_url)
-            .field("model", &self.model)
+            .field("base_url", &self.config.base_url)
+            .field("model", &self.config.model)
             .field("api_key", &self.api_key.as_ref().map(|_| "[REDACTED]"))
             .field("default_max_tokens", &self.default_max_tokens)
-            .field("request_timeout", &self.request_timeout)
+            .field("token_limit_field", &self.token_limit_field)
+            .field("reasoning_effort", &self.reasoning_effort)
+            .field("request_timeout", &self.config.request_timeout)
             .finish_non_exhaustive()
     }
 }
@@ -51,15 +69,15 @@ impl fmt::Debug for OpenAiCompatible {
 /// Settings for [`OpenAiCompatible`].
 #[derive(Debug, Clone)]
 pub struct OpenAiCompatibleBuilder {
-    http: Option<reqwest::Client>,
+    settings: HttpSettings,
     api_key: Option<ApiKey>,
-    base_url: String,
-    model: String,
-    default_max_tokens: Option<u32>,
-    request_timeout: Duration,
+    token_limit_field: Option<TokenLimitField>,
+    reasoning_effort: Option<String>,
 }
 
 impl OpenAiCompatibleBuilder {
+    http_builder_methods!("Sets the base URL, up to and including `/v1` (default: OpenAI's).");
+
     /// Sets the API key (sent as `Authorization: Bearer`); local servers usually need none.
     #[must_use]
     pub fn api_key(mut self, key: impl Into<String>) -> Self {
@@ -67,45 +85,38 @@ impl OpenAiCompatibleBuilder {
         self
     }
 
-    /// Sets the base URL, up to and including `/v1` (default: OpenAI's).
+    /// Chooses the field of the output-token limit. Default: `max_completion_tokens` when the base URL
+    /// is OpenAI's own API (`https://api.openai.com`), `max_tokens` for any other server.
     #[must_use]
-    pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = url.into();
+    pub fn token_limit_field(mut self, field: TokenLimitField) -> Self {
+        self.token_limit_field = Some(field);
         self
     }
 
-    /// Sets `max_tokens` for requests that do not set it (default: the server's own default).
+    /// Sends `reasoning_effort` (`minimal`, `low`, `medium`, `high`) with requests that set none
+    /// (default: not sent). Only reasoning models accept it.
     #[must_use]
-    pub fn default_max_tokens(mut self, max_tokens: u32) -> Self {
-        self.default_max_tokens = Some(max_tokens);
-        self
-    }
-
-    /// Shares an existing `reqwest::Client` (one connection pool for every provider).
-    #[must_use]
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http = Some(client);
-        self
-    }
-
-    /// Limits one HTTP exchange (default 600 s).
-    #[must_use]
-    pub fn request_timeout(mut self, timeout: Duration) -> Self {
-        self.request_timeout = timeout;
+    pub fn reasoning_effort(mut self, effort: impl Into<String>) -> Self {
+        self.reasoning_effort = Some(effort.into());
         self
     }
 
     /// Builds the client.
     pub fn build(self) -> Result<OpenAiCompatible, ClientError> {
-        http::check_model(&self.model, "OpenAI-compatible", "gpt-4o-mini")?;
-        let base_url = http::normalize_base_url(&self.base_url)?;
+        let default_max_tokens = self.settings.default_max_tokens;
+        let config = self.settings.resolve("OpenAI-compatible", "gpt-4o-mini")?;
+        let official = http::is_official_host(&config.base_url, OPENAI_HOST);
+        let token_limit_field = self.token_limit_field.unwrap_or(if official {
+            TokenLimitField::MaxCompletionTokens
+        } else {
+            TokenLimitField::MaxTokens
+        });
         Ok(OpenAiCompatible {
-            http: http::client_or_default(self.http)?,
+            config,
             api_key: self.api_key,
-            base_url,
-            model: self.model,
-            default_max_tokens: self.default_max_tokens,
-            request_timeout: self.request_timeout,
+            default_max_tokens,
+            token_limit_field,
+            reasoning_effort: self.reasoning_effort,
         })
     }
 }
@@ -114,12 +125,10 @@ impl OpenAiCompatible {
     /// Starts a builder for `model` against OpenAI's endpoint, no key.
     pub fn builder(model: impl Into<String>) -> OpenAiCompatibleBuilder {
         OpenAiCompatibleBuilder {
-            http: None,
+            settings: HttpSettings::new(model.into(), OPENAI_BASE_URL),
             api_key: None,
-            base_url: OPENAI_BASE_URL.to_string(),
-            model: model.into(),
-            default_max_tokens: None,
-            request_timeout: http::DEFAULT_REQUEST_TIMEOUT,
+            token_limit_field: None,
+            reasoning_effort: None,
         }
     }
 
@@ -151,7 +160,7 @@ impl OpenAiCompatible {
         }
         match key {
             Some(key) => builder = builder.api_key(key),
-            None if builder.base_url.trim_end_matches('/') == OPENAI_BASE_URL => {
+            None if builder.settings.base_url.trim_end_matches('/') == OPENAI_BASE_URL => {
                 return Err(ClientError::configuration(
                     "OPENAI_API_KEY is not set; export it (or set OPENAI_BASE_URL to a local server that needs no key)",
                 ));
@@ -163,15 +172,30 @@ impl OpenAiCompatible {
 
     /// The base URL requests go to.
     pub fn base_url(&self) -> &str {
-        &self.base_url
+        &self.config.base_url
+    }
+
+    /// Whether this client sends an API key.
+    pub fn has_api_key(&self) -> bool {
+        self.api_key.is_some()
     }
 
     fn body<'a>(&'a self, request: &'a CompletionRequest) -> ChatRequest<'a> {
+        let max_tokens = request.max_tokens.or(self.default_max_tokens);
+        let (max_tokens, max_completion_tokens) = match self.token_limit_field {
+            TokenLimitField::MaxTokens => (max_tokens, None),
+            TokenLimitField::MaxCompletionTokens => (None, max_tokens),
+        };
         ChatRequest {
-            model: request.model.as_deref().unwrap_or(&self.model),
+            model: request.model.as_deref().unwrap_or(&self.config.model),
             messages: &request.messages,
-            max_tokens: request.max_tokens.or(self.default_max_tokens),
+            max_tokens,
+            max_completion_tokens,
             temperature: request.temperature,
+            reasoning_effort: request
+                .reasoning_effort
+                .as_deref()
+                .or(self.reasoning_effort.as_deref()),
             stop: &request.stop,
         }
     }
@@ -185,13 +209,15 @@ impl LlmClient for OpenAiCompatible {
             key: self.api_key.as_ref(),
         };
         let mut builder = self
+            .config
             .http
-            .post(http::join_url(&self.base_url, "chat/completions"))
+            .post(http::join_url(&self.config.base_url, "chat/completions"))
             .json(&self.body(&request));
         if let Some(key) = &self.api_key {
             builder = builder.bearer_auth(key.expose());
         }
-        let (status, headers, body) = http::send(builder, self.request_timeout, &ctx).await?;
+        let (status, headers, body) =
+            http::send(builder, self.config.request_timeout, &ctx).await?;
         if !(200..300).contains(&status) {
             return Err(ctx.status_error(status, &headers, &body));
         }
@@ -199,7 +225,7 @@ impl LlmClient for OpenAiCompatible {
         let Some(choice) = parsed.choices.into_iter().next() else {
             return Err(ctx.malformed(status, "the response has no choices", &body));
         };
-        let requested_model = request.model.unwrap_or_else(|| self.model.clone());
+        let requested_model = request.model.unwrap_or_else(|| self.config.model.clone());
         Ok(Completion {
             text: choice.message.and_then(|m| m.content).unwrap_or_default(),
             usage: parsed.usage.map(WireUsage::into_usage).unwrap_or_default(),
@@ -212,7 +238,7 @@ impl LlmClient for OpenAiCompatible {
     }
 
     fn model(&self) -> &str {
-        &self.model
+        &self.config.model
     }
 }
 
@@ -223,7 +249,11 @@ struct ChatRequest<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     max_tokens: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    max_completion_tokens: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     temperature: Option<f32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reasoning_effort: Option<&'a str>,
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     stop: &'a [String],
 }
@@ -300,6 +330,7 @@ mod tests {
     #[test]
     fn body_uses_defaults_and_skips_empty_fields() {
         let client = OpenAiCompatible::builder("m")
+            .base_url("http://localhost:8000/v1")
             .default_max_tokens(9)
             .build()
             .unwrap();
@@ -309,6 +340,40 @@ mod tests {
             json,
             serde_json::json!({"model":"m","messages":[{"role":"user","content":"hi"}],"max_tokens":9})
         );
+    }
+
+    #[test]
+    fn official_api_gets_max_completion_tokens_and_others_max_tokens() {
+        let request = CompletionRequest::prompt("hi")
+            .with_max_tokens(50)
+            .with_reasoning_effort("low");
+        let official = OpenAiCompatible::builder("gpt-5-mini").build().unwrap();
+        let json = serde_json::to_value(official.body(&request)).unwrap();
+        assert_eq!(json["max_completion_tokens"], 50);
+        assert!(json.get("max_tokens").is_none() && json.get("temperature").is_none());
+        assert_eq!(json["reasoning_effort"], "low");
+        let local = OpenAiCompatible::builder("llama")
+            .base_url("http://127.0.0.1:11434/v1")
+            .reasoning_effort("high")
+            .build()
+            .unwrap();
+        let json =
+            serde_json::to_value(local.body(&CompletionRequest::prompt("x").with_max_tokens(5)))
+                .unwrap();
+        assert_eq!(
+            (
+                json["max_tokens"].as_u64(),
+                json["reasoning_effort"].as_str()
+            ),
+            (Some(5), Some("high"))
+        );
+        assert!(json.get("max_completion_tokens").is_none());
+        let forced = OpenAiCompatible::builder("m")
+            .token_limit_field(TokenLimitField::MaxTokens)
+            .build()
+            .unwrap();
+        let json = serde_json::to_value(forced.body(&request)).unwrap();
+        assert_eq!(json["max_tokens"], 50);
     }
 
     #[test]

@@ -1,8 +1,11 @@
 //! `Resilient`: the one retry layer of rlm, wrapped around any [`LlmClient`]. Per call: optional overall
-//! deadline around everything; per attempt: rate limit, per-attempt timeout, the inner call, then a retry
-//! decision (see [`RetryPolicy`]). Every call is recorded into a [`UsageMeter`] (a call dropped before it
-//! finishes counts as a failure) and traced.
+//! deadline around everything; per attempt: the client-side rate limiter, then a permit of the shared
+//! concurrency cap when one is set (taken per attempt and released before any wait, so a call sleeping
+//! for backoff or for the rate limiter never holds a slot), the per-attempt timeout, the inner call, then
+//! a retry decision (see [`RetryPolicy`]). Every call is recorded into a [`UsageMeter`] (a call dropped
+//! before it finishes counts as a failure), traced, and its waits are reported to a [`CallObserver`].
 
+mod observe;
 mod rate_limit;
 mod record;
 mod retry;
@@ -13,8 +16,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
+use tokio::sync::Semaphore;
 use tracing::{Instrument, field};
 
+pub use observe::{CallEvent, CallObserver};
 pub use rate_limit::RateLimits;
 pub use retry::RetryPolicy;
 
@@ -23,9 +28,21 @@ use rate_limit::RateLimiter;
 use record::CallRecord;
 use retry::Decision;
 
-/// Everything [`Resilient`] enforces. The default: 2 retries (0.5 s → 8 s jittered), 300 s per attempt,
-/// no overall deadline, no client-side rate limits.
+/// Everything [`Resilient`] enforces. The default: transient failures retried for up to 2 minutes (at
+/// most 10 retries, backoff 0.5 s doubling to 8 s), 300 s per attempt, no overall deadline, no
+/// client-side rate limits.
+///
+/// ```
+/// use std::time::Duration;
+/// use rlm_client::{RateLimits, ResiliencePolicy, RetryPolicy};
+/// let policy = ResiliencePolicy::default()
+///     .with_retry(RetryPolicy::default().with_max_retries(3))
+///     .with_attempt_timeout(Duration::from_secs(60))
+///     .with_rate_limits(RateLimits::default().with_requests_per_minute(60));
+/// assert_eq!(policy.retry.max_retries, 3);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ResiliencePolicy {
     /// Retries and backoff.
     pub retry: RetryPolicy,
@@ -41,10 +58,43 @@ impl Default for ResiliencePolicy {
     fn default() -> Self {
         Self {
             retry: RetryPolicy::default(),
-            attempt_timeout: Duration::from_mins(5),
+            attempt_timeout: DEFAULT_ATTEMPT_TIMEOUT,
             deadline: None,
             rate_limits: RateLimits::default(),
         }
+    }
+}
+
+/// Default limit on one attempt: 5 minutes.
+pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_mins(5);
+
+impl ResiliencePolicy {
+    /// Sets the retry policy.
+    #[must_use]
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Sets the limit on one attempt.
+    #[must_use]
+    pub fn with_attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.attempt_timeout = timeout;
+        self
+    }
+
+    /// Sets the limit on a whole call, retries and waits included.
+    #[must_use]
+    pub fn with_deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+
+    /// Sets the client-side request and token budgets.
+    #[must_use]
+    pub fn with_rate_limits(mut self, limits: RateLimits) -> Self {
+        self.rate_limits = limits;
+        self
     }
 }
 
@@ -52,7 +102,8 @@ impl Default for ResiliencePolicy {
 ///
 /// ```
 /// use std::sync::Arc;
-/// use rlm_client::{CompletionRequest, LlmClient, Resilient, ResiliencePolicy, Simulated, UsageMeter};
+/// use rlm_client::{CompletionRequest, LlmClient, Resilient, ResiliencePolicy, UsageMeter};
+/// use rlm_client::testing::Simulated;
 /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
 /// let sim = Simulated::new("sim", |r: &CompletionRequest| format!("{} messages", r.messages.len()));
 /// let meter = UsageMeter::new();
@@ -69,6 +120,8 @@ pub struct Resilient {
     policy: ResiliencePolicy,
     limiter: Arc<RateLimiter>,
     meter: UsageMeter,
+    permits: Option<Arc<Semaphore>>,
+    observer: CallObserver,
 }
 
 impl fmt::Debug for Resilient {
@@ -77,6 +130,8 @@ impl fmt::Debug for Resilient {
             .field("model", &self.inner.model())
             .field("policy", &self.policy)
             .field("meter", &self.meter)
+            .field("concurrency_cap", &self.permits.is_some())
+            .field("observer", &self.observer)
             .finish_non_exhaustive()
     }
 }
@@ -95,7 +150,26 @@ impl Resilient {
             policy,
             limiter,
             meter: UsageMeter::new(),
+            permits: None,
+            observer: CallObserver::default(),
         })
+    }
+
+    /// Takes one permit of `permits` for each attempt (after the rate limiter, released when the attempt
+    /// ends, before any backoff), so several clients sharing `permits` never have more attempts in
+    /// flight than it holds, and a call waiting to retry holds no slot. A closed semaphore fails the
+    /// call with [`ClientError::Cancelled`].
+    #[must_use]
+    pub fn with_concurrency_limit(mut self, permits: Arc<Semaphore>) -> Self {
+        self.permits = Some(permits);
+        self
+    }
+
+    /// Reports rate-limit waits and retries to `observer`.
+    #[must_use]
+    pub fn with_observer(mut self, observer: CallObserver) -> Self {
+        self.observer = observer;
+        self
     }
 
     /// Records into `meter` (shared with whoever holds a clone) instead of a private meter.
@@ -122,18 +196,42 @@ impl Resilient {
         retries: &mut u32,
     ) -> Result<Completion, ClientError> {
         let tokens = rate_limit::budgeted_tokens(request);
-        let mut schedule = self.policy.retry.schedule();
+        let started = tokio::time::Instant::now();
         loop {
-            self.limiter.acquire(tokens).await?;
+            self.limiter
+                .acquire(tokens, || {
+                    self.observer.emit(|| CallEvent::RateLimitWait {
+                        model: model.to_owned(),
+                    });
+                })
+                .await?;
+            let permit = match &self.permits {
+                Some(permits) => Some(
+                    Arc::clone(permits)
+                        .acquire_owned()
+                        .await
+                        .map_err(|_| ClientError::Cancelled)?,
+                ),
+                None => None,
+            };
             let outcome = self.attempt(request, model, *retries + 1).await;
+            drop(permit);
             let error = match outcome {
                 Ok(completion) => return Ok(completion),
                 Err(error) => error,
             };
-            match self.policy.retry.decide(error, *retries, &mut schedule) {
+            match self.policy.retry.decide(error, *retries, started.elapsed()) {
                 Decision::GiveUp(error) => return Err(error),
                 Decision::RetryAfter(wait, error) => {
-                    tracing::warn!(model, attempt = *retries + 1, wait_ms = wait.as_millis() as u64, %error, "retrying LLM call");
+                    let attempt = *retries + 1;
+                    let error = observe::one_line(&error.to_string());
+                    tracing::info!(model, attempt, wait_ms = wait.as_millis() as u64, %error, "retrying LLM call");
+                    self.observer.emit(|| CallEvent::Retrying {
+                        model: model.to_owned(),
+                        attempt,
+                        wait,
+                        error,
+                    });
                     *retries += 1;
                     tokio::time::sleep(wait).await;
                 }

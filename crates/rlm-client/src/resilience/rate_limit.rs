@@ -11,7 +11,14 @@ use governor::{DefaultDirectRateLimiter, Jitter, Quota};
 use crate::{ClientError, CompletionRequest, estimate_tokens};
 
 /// Client-side budgets; `None` means unlimited. Both default to unlimited.
+///
+/// ```
+/// use rlm_client::RateLimits;
+/// let limits = RateLimits::default().with_requests_per_minute(500).with_tokens_per_minute(200_000);
+/// assert_eq!(limits.requests_per_minute, Some(500));
+/// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RateLimits {
     /// Requests started per minute (each retry attempt counts).
     pub requests_per_minute: Option<u32>,
@@ -20,6 +27,22 @@ pub struct RateLimits {
     /// A `max_tokens` the provider fills in by default (builder `default_max_tokens`) is not seen here;
     /// set it on the request to have it counted.
     pub tokens_per_minute: Option<u32>,
+}
+
+impl RateLimits {
+    /// Sets the requests started per minute.
+    #[must_use]
+    pub fn with_requests_per_minute(mut self, n: u32) -> Self {
+        self.requests_per_minute = Some(n);
+        self
+    }
+
+    /// Sets the (estimated) tokens per minute.
+    #[must_use]
+    pub fn with_tokens_per_minute(mut self, n: u32) -> Self {
+        self.tokens_per_minute = Some(n);
+        self
+    }
 }
 
 /// The tokens one attempt of `request` is charged against [`RateLimits::tokens_per_minute`]: the
@@ -71,18 +94,33 @@ impl RateLimiter {
         Ok(Self { requests, tokens })
     }
 
-    /// Waits until one request of about `tokens` input tokens may start. Fails at once with
+    /// Waits until one request of about `tokens` input tokens may start; `on_wait` is called once,
+    /// before the first wait, when the request cannot start at once. Fails at once with
     /// [`ClientError::RequestTooLarge`] when `tokens` exceeds the whole per-minute budget.
-    pub(crate) async fn acquire(&self, tokens: u32) -> Result<(), ClientError> {
+    pub(crate) async fn acquire(
+        &self,
+        tokens: u32,
+        on_wait: impl FnOnce(),
+    ) -> Result<(), ClientError> {
+        let too_large = |limit: u32| ClientError::RequestTooLarge {
+            needed: tokens,
+            limit,
+        };
         if let Some(t) = &self.tokens
             && tokens > t.per_minute
         {
-            return Err(ClientError::RequestTooLarge {
-                needed: tokens,
-                limit: t.per_minute,
-            });
+            return Err(too_large(t.per_minute));
         }
-        if let Some(requests) = &self.requests {
+        let mut on_wait = Some(on_wait);
+        let mut waiting = || {
+            if let Some(notify) = on_wait.take() {
+                notify();
+            }
+        };
+        if let Some(requests) = &self.requests
+            && requests.check().is_err()
+        {
+            waiting();
             requests
                 .until_ready_with_jitter(Jitter::up_to(WAITER_JITTER))
                 .await;
@@ -91,13 +129,13 @@ impl RateLimiter {
             // Larger than one burst: take it in burst-sized chunks at the replenishment rate.
             let mut remaining = tokens;
             while let Some(chunk) = NonZeroU32::new(remaining.min(t.burst.get())) {
-                t.limiter
-                    .until_n_ready_with_jitter(chunk, Jitter::up_to(WAITER_JITTER))
-                    .await
-                    .map_err(|_| ClientError::RequestTooLarge {
-                        needed: tokens,
-                        limit: t.per_minute,
-                    })?;
+                if !matches!(t.limiter.check_n(chunk), Ok(Ok(()))) {
+                    waiting();
+                    t.limiter
+                        .until_n_ready_with_jitter(chunk, Jitter::up_to(WAITER_JITTER))
+                        .await
+                        .map_err(|_| too_large(t.per_minute))?;
+                }
                 remaining -= chunk.get();
             }
         }
@@ -146,7 +184,7 @@ mod tests {
             tokens_per_minute: Some(1000),
         })
         .unwrap();
-        let err = limiter.acquire(1001).await.unwrap_err();
+        let err = limiter.acquire(1001, || {}).await.unwrap_err();
         assert_eq!(
             err,
             ClientError::RequestTooLarge {
@@ -171,9 +209,24 @@ mod tests {
         })
         .unwrap();
         let start = std::time::Instant::now();
+        let waited = std::sync::atomic::AtomicUsize::new(0);
         for _ in 0..10 {
-            limiter.acquire(0).await.unwrap();
+            limiter
+                .acquire(0, || {
+                    waited.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                })
+                .await
+                .unwrap();
         }
+        assert_eq!(waited.load(std::sync::atomic::Ordering::SeqCst), 0);
+        // The 11th request of the second must wait, and says so once.
+        limiter
+            .acquire(0, || {
+                waited.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            })
+            .await
+            .unwrap();
+        assert_eq!(waited.load(std::sync::atomic::Ordering::SeqCst), 1);
         // 10 = one second's worth passes at once; generous margin for a loaded machine.
         assert!(
             start.elapsed() < Duration::from_millis(500),

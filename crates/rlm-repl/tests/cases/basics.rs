@@ -8,22 +8,29 @@ use super::support::{run, sandbox};
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn text_and_json_contexts() {
     let (sb, _) = sandbox();
-    assert_eq!(
-        sb.load_context(ContextValue::Text("héllo wörld".into()))
-            .await
-            .unwrap(),
-        0
-    );
+    let text = sb
+        .load_context(ContextValue::Text("héllo wörld 🦀".into()))
+        .await
+        .unwrap();
+    // The facts are what JavaScript sees: the crab is two UTF-16 code units.
+    assert_eq!((text.index, text.facts.total_length), (0, 14));
     let cell = run(&sb, "context.length").await;
-    assert_eq!(cell.value.as_deref(), Some("11"));
+    assert_eq!(cell.value.as_deref(), Some("14"));
+    let json = sb
+        .load_context(json!({"items": [1, 2, 3]}).into())
+        .await
+        .unwrap();
+    assert_eq!(json.index, 1);
     assert_eq!(
-        sb.load_context(json!({"items": [1, 2, 3]}).into())
-            .await
-            .unwrap(),
-        1
+        (
+            json.facts.shape,
+            json.facts.item_count,
+            json.facts.first_item_lengths.clone()
+        ),
+        (rlm_repl::ContextShape::Object, 1, vec![7])
     );
     let cell = run(&sb, "context.items.length + context_0.length").await;
-    assert_eq!(cell.value.as_deref(), Some("14"));
+    assert_eq!(cell.value.as_deref(), Some("17"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -73,18 +80,21 @@ async fn llm_query_options_reach_the_handler() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn llm_query_failure_is_a_catchable_error() {
+async fn a_failed_sub_call_is_an_error_string_for_query_and_batch_alike() {
     let (sb, _) = sandbox();
     let cell = run(
         &sb,
-        "let m; try { llm_query('please fail') } catch (e) { m = e.message } m",
+        "const one = llm_query('please fail'); const many = llm_batch(['ok', 'fail too']); \
+         [one, ...many]",
     )
     .await;
+    assert_eq!(cell.error, None);
     assert_eq!(
         cell.value.as_deref(),
-        Some("'llm_query failed: model refused please fail'")
+        Some(r#"["Error: model refused please fail","Llm:ok","Error: model refused fail too"]"#)
     );
-    assert!(cell.subcalls[0].error);
+    let errors: Vec<bool> = cell.subcalls.iter().map(|s| s.error).collect();
+    assert_eq!(errors, [true, false, true]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -247,10 +257,7 @@ async fn rlm_functions_exist_only_when_enabled() {
             .as_deref(),
         Some("'undefinedundefined'")
     );
-    let config = rlm_repl::SandboxConfig {
-        recursive_functions: true,
-        ..Default::default()
-    };
+    let config = rlm_repl::SandboxConfig::default().with_recursive_functions(true);
     let (sb, fake) = super::support::sandbox_with(config);
     let cell = run(&sb, "rlm_query('a') + rlm_batch(['b'])[0]").await;
     assert_eq!(cell.value.as_deref(), Some("'Rlm:aRlm:b'"));
@@ -306,4 +313,35 @@ async fn reserved_names_cannot_be_redefined_for_good() {
     assert_eq!(cell.error, None);
     assert_eq!(cell.stdout, "the context the context\nLlm:a\ne\n");
     assert_eq!(cell.value.as_deref(), Some("'function'"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_text_is_parsed_by_the_sandbox_and_measured_like_javascript() {
+    let (sb, _) = sandbox();
+    let loaded = sb
+        .load_context_reporting(
+            ContextValue::JsonText(r#"[ "ab🦀", {"k": [1, 2]}, 42, null ]"#.into()),
+            2,
+        )
+        .await
+        .unwrap();
+    assert_eq!(loaded.facts.shape, rlm_repl::ContextShape::Array);
+    // "ab🦀" is 4 UTF-16 units, {"k":[1,2]} 11, 42 two, null four.
+    assert_eq!(
+        (
+            loaded.facts.item_count,
+            loaded.facts.total_length,
+            loaded.facts.first_item_lengths
+        ),
+        (4, 21, vec![4, 11])
+    );
+    let cell = run(&sb, "[context.length, context[0].length, context[1].k[1]]").await;
+    assert_eq!(cell.value.as_deref(), Some("[4,4,2]"));
+    let error = sb
+        .load_context(ContextValue::JsonText("[1, 2".into()))
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("not valid JSON"), "{error}");
+    // The failed load changed nothing.
+    assert_eq!(run(&sb, "context.length").await.value.as_deref(), Some("4"));
 }

@@ -79,7 +79,7 @@ async fn hostile_array_lengths_are_refused_without_allocating() {
         assert!(
             error.starts_with(&format!(
                 "RangeError: llm_batch(prompts, max_concurrent?): at most {} prompts per call",
-                rlm_repl::MAX_BATCH_ITEMS
+                rlm_repl::SandboxLimits::default().max_batch_items
             )),
             "{exponent}: {error}"
         );
@@ -104,5 +104,54 @@ async fn hostile_array_lengths_are_refused_without_allocating() {
             .value
             .as_deref(),
         Some("2")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_over_the_byte_cap_fails_before_any_copy_or_call() {
+    let config = rlm_repl::SandboxConfig::default()
+        .with_limits(rlm_repl::SandboxLimits::default().with_max_batch_bytes(1024 * 1024));
+    let (sb, fake) = super::support::sandbox_with(config);
+    sb.load_context("x".repeat(200 * 1024).into())
+        .await
+        .unwrap();
+    // 1,000 copies of a 200 KiB context would be 200 MiB outside the JavaScript heap.
+    let cell = run(&sb, "llm_batch(Array(1000).fill(context))").await;
+    let error = cell.error.unwrap_or_default();
+    assert!(
+        error.starts_with("RangeError: llm_batch(prompts, max_concurrent?): the prompts hold more than 1048576 bytes"),
+        "{error}"
+    );
+    assert!(fake.calls.lock().unwrap().is_empty());
+    // Five copies fit, and the byte count is of UTF-8: 5 × 200 KiB of 'é' (2 bytes) does not.
+    let cell = run(&sb, "llm_batch(Array(5).fill(context)).length").await;
+    assert_eq!(cell.value.as_deref(), Some("5"));
+    let cell = run(
+        &sb,
+        "llm_batch(Array(3).fill('é'.repeat(200 * 1024))).length",
+    )
+    .await;
+    assert!(
+        cell.error.unwrap_or_default().starts_with("RangeError"),
+        "UTF-8 bytes count"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_over_the_item_cap_is_refused() {
+    let config = rlm_repl::SandboxConfig::default()
+        .with_limits(rlm_repl::SandboxLimits::default().with_max_batch_items(3));
+    let (sb, fake) = super::support::sandbox_with(config);
+    let cell = run(&sb, "llm_batch(['a', 'b', 'c', 'd'])").await;
+    assert!(cell.error.unwrap_or_default().starts_with(
+        "RangeError: llm_batch(prompts, max_concurrent?): at most 3 prompts per call, got 4"
+    ),);
+    assert!(fake.calls.lock().unwrap().is_empty());
+    assert_eq!(
+        run(&sb, "llm_batch(['a', 'b', 'c']).length")
+            .await
+            .value
+            .as_deref(),
+        Some("3")
     );
 }

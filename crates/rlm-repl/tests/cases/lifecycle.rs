@@ -121,24 +121,18 @@ impl rlm_repl::SubcallHandler for Recursive {
         _: rlm_repl::SubcallKind,
         prompt: String,
         _: rlm_repl::QueryOptions,
-    ) -> Result<String, String> {
-        let config = SandboxConfig {
-            recursive_functions: true,
-            ..SandboxConfig::default()
-        };
-        let child =
-            Sandbox::new(config, std::sync::Arc::new(Recursive)).map_err(|e| e.to_string())?;
-        let cell = child.execute(&prompt).await.map_err(|e| e.to_string())?;
+    ) -> Result<String, rlm_repl::SubcallError> {
+        let config = SandboxConfig::default().with_recursive_functions(true);
+        let failed = |e: rlm_repl::SandboxError| rlm_repl::SubcallError::provider(e.to_string());
+        let child = Sandbox::new(config, std::sync::Arc::new(Recursive)).map_err(failed)?;
+        let cell = child.execute(&prompt).await.map_err(failed)?;
         Ok(cell.final_answer.unwrap_or_default())
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sandboxes_nest_through_the_handler() {
-    let config = SandboxConfig {
-        recursive_functions: true,
-        ..SandboxConfig::default()
-    };
+    let config = SandboxConfig::default().with_recursive_functions(true);
     let sb = Sandbox::new(config, std::sync::Arc::new(Recursive)).unwrap();
     let cell = run(
         &sb,

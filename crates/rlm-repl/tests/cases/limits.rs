@@ -52,14 +52,13 @@ async fn host_calls_have_their_own_timeout() {
     let config = limits(|l| l.host_call_timeout = Duration::from_millis(100));
     let sb = Sandbox::new(config, fake).unwrap();
     let started = Instant::now();
-    let cell = run(&sb, "let m; try { llm_query('slow') } catch (e) { m = e.message }; [m, llm_batch(['a', 'b'])[1]]").await;
+    let cell = run(&sb, "[llm_query('slow'), llm_batch(['a', 'b'])[1]]").await;
     assert!(started.elapsed() < Duration::from_secs(30));
     let value = cell.value.unwrap();
-    assert!(
-        value.contains("llm_query failed: the call timed out after 0.1 s"),
-        "{value}"
+    assert_eq!(
+        value,
+        r#"["Error: the call timed out after 0.1 s","Error: the call timed out after 0.1 s"]"#
     );
-    assert!(value.contains("Error: the call timed out"), "{value}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -120,8 +119,8 @@ async fn a_100_mb_context_loads() {
     let (sb, _) = sandbox_with(SandboxConfig::default());
     let mut text = "abcdefghij".repeat(10 * 1024 * 1024);
     text.push('é');
-    let n = sb.load_context(ContextValue::Text(text)).await.unwrap();
-    assert_eq!(n, 0);
+    let loaded = sb.load_context(ContextValue::Text(text)).await.unwrap();
+    assert_eq!((loaded.index, loaded.facts.total_length), (0, 104_857_601));
     let cell = run(
         &sb,
         "[context.length, context.slice(-2), context.indexOf('j')]",
@@ -149,7 +148,8 @@ async fn a_context_over_an_explicit_memory_limit_is_refused_cleanly() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deep_nesting_and_catastrophic_regexes_do_not_crash() {
-    let (sb, _) = sandbox_with(limits(|l| l.cpu_time_per_cell = Duration::from_millis(500)));
+    // 2 s: building the deep array takes about 0.3 s in a debug build on a loaded machine.
+    let (sb, _) = sandbox_with(limits(|l| l.cpu_time_per_cell = Duration::from_secs(2)));
     let cell = run(
         &sb,
         "var deep = []; for (let i = 0; i < 200000; i++) deep = [deep]; deep",

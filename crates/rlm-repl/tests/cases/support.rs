@@ -45,7 +45,7 @@ impl SubcallHandler for Fake {
         kind: SubcallKind,
         prompt: String,
         options: QueryOptions,
-    ) -> Result<String, String> {
+    ) -> Result<String, rlm_repl::SubcallError> {
         let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
         self.peak.fetch_max(now, Ordering::SeqCst);
         let mut unfinished = Unfinished(Some(&self.cancelled));
@@ -57,7 +57,9 @@ impl SubcallHandler for Fake {
             .unwrap()
             .push((kind, prompt.clone(), options));
         if prompt.contains("fail") {
-            return Err(format!("model refused {prompt}"));
+            return Err(rlm_repl::SubcallError::provider(format!(
+                "model refused {prompt}"
+            )));
         }
         Ok(format!("{kind:?}:{prompt}"))
     }
@@ -67,7 +69,7 @@ impl SubcallHandler for Fake {
         kind: SubcallKind,
         prompts: Vec<String>,
         max_concurrent: usize,
-    ) -> Vec<Result<String, String>> {
+    ) -> Vec<Result<String, rlm_repl::SubcallError>> {
         self.batch_limits.lock().unwrap().push(max_concurrent);
         // The trait's default implementation (the one the crate ships) does the work.
         DefaultBatch(self)
@@ -86,7 +88,7 @@ impl SubcallHandler for DefaultBatch<'_> {
         kind: SubcallKind,
         prompt: String,
         options: QueryOptions,
-    ) -> Result<String, String> {
+    ) -> Result<String, rlm_repl::SubcallError> {
         self.0.query(kind, prompt, options).await
     }
 }

@@ -3,6 +3,7 @@
 //! Routes: `POST /v1/chat/completions` (non-streaming; the reply is [`crate::script::respond_with`]
 //! after a latency, root and sub turns each with their own), `GET /v1/models`; everything else
 //! and every malformed request gets an OpenAI error body `{"error":{"message","type","code"}}`.
+//! [`Fault`] rules make every k-th sub request answer an error status instead (after the latency).
 //! The `Authorization` header is accepted and ignored; it is never read or logged.
 //!
 //! ```
@@ -15,6 +16,7 @@
 //! # Ok(()) }
 //! ```
 
+mod faults;
 mod routes;
 mod stats;
 mod wire;
@@ -30,6 +32,7 @@ use axum::routing::{get, post};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use faults::Fault;
 pub use stats::SimStats;
 
 use crate::error::SimError;
@@ -53,6 +56,8 @@ pub struct SimServerConfig {
     pub script: ScriptConfig,
     /// Largest request body accepted, in bytes. Default 64 MiB.
     pub body_limit: usize,
+    /// Faults injected into sub requests (first matching rule wins). Default none.
+    pub faults: Vec<Fault>,
 }
 
 impl Default for SimServerConfig {
@@ -63,6 +68,7 @@ impl Default for SimServerConfig {
             sub_latency: Duration::from_millis(200),
             script: ScriptConfig::default(),
             body_limit: 64 * 1024 * 1024,
+            faults: Vec::new(),
         }
     }
 }
@@ -88,6 +94,7 @@ impl SimServer {
             script: config.script,
             root_latency: config.root_latency,
             sub_latency: config.sub_latency,
+            faults: config.faults,
             next_id: AtomicU64::new(1),
         });
         let app = Router::new()

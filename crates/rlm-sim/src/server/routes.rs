@@ -11,6 +11,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
+use super::faults::{Fault, fault_for};
 use super::stats::Counters;
 use super::wire::{ChatRequest, ChatResponse, Choice, ErrorBody, ErrorDetail, Usage};
 use crate::script::{ChatMessage, ScriptConfig, TurnKind, respond_with};
@@ -25,6 +26,7 @@ pub(crate) struct AppState {
     pub(crate) script: ScriptConfig,
     pub(crate) root_latency: Duration,
     pub(crate) sub_latency: Duration,
+    pub(crate) faults: Vec<Fault>,
     pub(crate) next_id: AtomicU64,
 }
 
@@ -68,6 +70,13 @@ pub(crate) async fn chat_completions(
         TurnKind::Sub => state.sub_latency,
     };
     tokio::time::sleep(latency).await;
+    if kind == TurnKind::Sub {
+        let n = state.counters.sub_arrived();
+        if let Some(fault) = fault_for(&state.faults, n) {
+            state.counters.faulted();
+            return fault.response(n);
+        }
+    }
 
     let reply = respond_with(&state.script, &request.model, &request.messages);
     match kind {

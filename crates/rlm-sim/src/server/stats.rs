@@ -14,6 +14,8 @@ pub struct SimStats {
     pub sub_requests: u64,
     /// Requests rejected with an error status (malformed body, unknown route, ...).
     pub rejected: u64,
+    /// Sub requests answered with an injected fault.
+    pub faults: u64,
     /// The most sub requests that were in progress at the same time.
     pub peak_concurrent_sub: usize,
 }
@@ -24,6 +26,8 @@ pub(crate) struct Counters {
     root: AtomicU64,
     sub: AtomicU64,
     rejected: AtomicU64,
+    sub_arrived: AtomicU64,
+    faults: AtomicU64,
     sub_in_flight: AtomicUsize,
     peak_sub: AtomicUsize,
 }
@@ -37,6 +41,7 @@ impl Counters {
             root_requests: root,
             sub_requests: sub,
             rejected: self.rejected.load(Ordering::Relaxed),
+            faults: self.faults.load(Ordering::Relaxed),
             peak_concurrent_sub: self.peak_sub.load(Ordering::Relaxed),
         }
     }
@@ -47,6 +52,15 @@ impl Counters {
 
     pub(crate) fn sub_served(&self) {
         self.sub.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts a sub request that reached the handler; returns its number, from 1.
+    pub(crate) fn sub_arrived(&self) -> u64 {
+        self.sub_arrived.fetch_add(1, Ordering::SeqCst) + 1
+    }
+
+    pub(crate) fn faulted(&self) {
+        self.faults.fetch_add(1, Ordering::Relaxed);
     }
 
     pub(crate) fn rejected(&self) {

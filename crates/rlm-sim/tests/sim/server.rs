@@ -294,3 +294,58 @@ async fn bind_errors_name_the_address() {
     assert!(error.to_string().contains(&taken.to_string()), "{error}");
     first.shutdown().await;
 }
+
+#[tokio::test]
+async fn faults_answer_every_kth_sub_request_with_the_chosen_status() {
+    let server = SimServer::start(SimServerConfig {
+        root_latency: Duration::ZERO,
+        sub_latency: Duration::ZERO,
+        faults: vec!["3:500".parse().unwrap(), "5:429:1.5".parse().unwrap()],
+        ..SimServerConfig::default()
+    })
+    .await
+    .unwrap();
+    let client = client();
+    let mut seen = Vec::new();
+    for _ in 0..10 {
+        let response = client
+            .post(format!("{}/chat/completions", server.base_url()))
+            .json(&sub_body("The magic number is 1234567."))
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        let retry = response
+            .headers()
+            .get("retry-after")
+            .map(|v| v.to_str().unwrap().to_owned());
+        let retry_ms = response
+            .headers()
+            .get("retry-after-ms")
+            .map(|v| v.to_str().unwrap().to_owned());
+        let body: Value = response.json().await.unwrap();
+        if status != 200 {
+            assert_eq!(body["error"]["code"], "simulated_fault", "{body}");
+        }
+        seen.push((status, retry, retry_ms));
+    }
+    let statuses: Vec<u16> = seen.iter().map(|s| s.0).collect();
+    assert_eq!(statuses, [200, 200, 500, 200, 429, 500, 200, 200, 500, 429]);
+    assert_eq!(
+        seen[4].1.as_deref(),
+        Some("2"),
+        "1.5 s rounds up to 2 whole seconds"
+    );
+    assert_eq!(seen[4].2.as_deref(), Some("1500"));
+    assert_eq!(seen[2].1, None);
+    // Root turns are never faulted.
+    let root = json!({"model": "sim-root", "messages": [
+        {"role": "system", "content": "You have a REPL with `context`, llm_query; end with FINAL."},
+        {"role": "user", "content": "q"}]});
+    for _ in 0..6 {
+        assert_eq!(chat(&client, &server.base_url(), &root).await.0, 200);
+    }
+    let stats = server.stats();
+    assert_eq!((stats.faults, stats.sub_requests), (5, 5));
+    server.shutdown().await;
+}

@@ -1,6 +1,7 @@
-//! `Simulated`: a stand-in client for examples, benchmarks and tests. It is NOT a language model: it
-//! answers with whatever a user-supplied function returns, after a configurable (tokio) delay, and fails
-//! on a configurable plan.
+//! Test doubles: `Simulated`, a stand-in client for examples, benchmarks and tests. It is NOT a
+//! language model: it answers with whatever a user-supplied function returns, after a configurable
+//! (tokio) delay, and fails on a configurable plan. With the `mock` feature, also `MockLlmClient`
+//! (mockall) for other crates' tests.
 
 use std::fmt;
 use std::sync::Arc;
@@ -11,6 +12,9 @@ use async_trait::async_trait;
 
 use crate::client::estimate_text_tokens;
 use crate::{ClientError, Completion, CompletionRequest, LlmClient, Usage, estimate_tokens};
+
+#[cfg(feature = "mock")]
+pub use crate::client::MockLlmClient;
 
 /// How long a [`Simulated`] call takes (slept with `tokio::time::sleep`, so paused-time tests are instant).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -107,7 +111,8 @@ type Respond = dyn Fn(&CompletionRequest) -> String + Send + Sync;
 ///
 /// ```
 /// use std::time::Duration;
-/// use rlm_client::{CompletionRequest, FailurePlan, Latency, LlmClient, Simulated, SimulatedFailure};
+/// use rlm_client::{CompletionRequest, LlmClient};
+/// use rlm_client::testing::{FailurePlan, Latency, Simulated, SimulatedFailure};
 /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
 /// let sim = Simulated::new("sim", |_: &CompletionRequest| "42".to_string())
 ///     .with_latency(Latency::Fixed(Duration::from_millis(1)))

@@ -1,0 +1,39 @@
+//! Command-line flags of `rlm` (clap derive): the subcommands (`run`, `demo`, `sim-server`), their
+//! flags (`run`, `demo`, `shared`) and the value parsers (`parse`).
+
+mod demo;
+pub(crate) mod parse;
+mod run;
+mod shared;
+
+use clap::{Parser, Subcommand};
+
+pub(crate) use demo::{DemoArgs, SimServerArgs};
+pub(crate) use run::RunArgs;
+pub(crate) use shared::{ProviderArgs, ProviderKind, SimArgs, SubModelSpec};
+
+use crate::exit::EXIT_CODES_HELP;
+
+/// Recursive Language Models: a root model answers a query about a huge context by writing JavaScript
+/// that runs in a sandbox holding the context and calls sub-models with llm_query / llm_batch.
+#[derive(Debug, Parser)]
+#[command(name = "rlm", version, after_help = EXIT_CODES_HELP, propagate_version = true)]
+pub(crate) struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Answer a query about a context file with a real model.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Run(Box<RunArgs>),
+    /// Offline demo: the sequential vs batch haystack search against a simulated model (no key needed).
+    #[command(after_help = EXIT_CODES_HELP)]
+    Demo(Box<DemoArgs>),
+    /// Serve the simulated model (a scripted stand-in, not an LLM) on loopback until Ctrl-C.
+    #[command(name = "sim-server", after_help = EXIT_CODES_HELP)]
+    SimServer(SimServerArgs),
+}

@@ -1,0 +1,78 @@
+//! The trajectory records of a run's iterations: what was sent, what came back, what each cell did.
+
+use rlm_client::Message;
+use rlm_repl::CellResult;
+
+use super::cells::CellsOutcome;
+use super::{Engine, Reply};
+use crate::trajectory::{CellRecord, IterationRecord, TrajectoryRecord};
+
+impl Engine<'_> {
+    /// The record of a normal iteration.
+    pub(super) fn iteration_record(
+        &self,
+        iteration: usize,
+        messages: Vec<Message>,
+        reply: &Reply,
+        blocks: &[String],
+        outcome: &CellsOutcome,
+    ) -> TrajectoryRecord {
+        TrajectoryRecord::Iteration(IterationRecord {
+            run_id: self.spec.run_id,
+            parent_run_id: self.spec.parent_run_id,
+            depth: self.spec.depth,
+            iteration,
+            final_request: false,
+            messages,
+            reply: reply.text.clone(),
+            code_blocks: blocks.to_vec(),
+            cells: outcome.cells.iter().map(cell_record).collect(),
+            answer: outcome.answer.clone(),
+            model_ms: millis(reply.elapsed),
+            cells_ms: millis(outcome.duration),
+            usage: reply.usage,
+        })
+    }
+
+    /// The record of the final-answer request (no code runs in it).
+    pub(super) fn final_request_record(
+        &self,
+        iteration: usize,
+        messages: Vec<Message>,
+        reply: &Reply,
+        answer: Option<String>,
+    ) -> TrajectoryRecord {
+        TrajectoryRecord::Iteration(IterationRecord {
+            run_id: self.spec.run_id,
+            parent_run_id: self.spec.parent_run_id,
+            depth: self.spec.depth,
+            iteration,
+            final_request: true,
+            messages,
+            reply: reply.text.clone(),
+            code_blocks: Vec::new(),
+            cells: Vec::new(),
+            answer,
+            model_ms: millis(reply.elapsed),
+            cells_ms: 0,
+            usage: reply.usage,
+        })
+    }
+}
+
+fn cell_record(cell: &CellResult) -> CellRecord {
+    CellRecord {
+        stdout: cell.stdout.clone(),
+        error: cell.error.clone(),
+        value: cell.value.clone(),
+        final_answer: cell.final_answer.clone(),
+        duration_ms: millis(cell.duration),
+        subcalls: cell.subcalls.len(),
+        failed_subcalls: cell.subcalls.iter().filter(|s| s.error).count(),
+    }
+}
+
+/// Milliseconds of a duration, saturating.
+pub(crate) fn millis(duration: std::time::Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}

@@ -1,0 +1,111 @@
+//! Child runs (`rlm_query` / `rlm_batch` below the depth limit): each gets a slot of the live-sandbox
+//! bound, its own sandbox with the prompt as `context`, and the run loop of `engine` at depth + 1,
+//! sharing the completion's budget, meters and trajectory.
+
+use std::sync::Arc;
+
+use futures::StreamExt;
+use rlm_repl::{Sandbox, SandboxConfig, SubcallError, SubcallErrorKind};
+
+use super::{Handler, progress};
+use crate::engine::{self, RunSpec};
+use crate::run::RunShared;
+use crate::trajectory::{ChildRunRecord, TrajectoryRecord};
+use crate::{Context, RlmError, context};
+
+/// Longest `rlm_query` prompt that is also used as the child's query; longer prompts get
+/// [`CHILD_QUERY`] and stay in the child's `context` only.
+const CHILD_QUERY_MAX_CHARS: usize = 4_000;
+
+/// The query of a child run whose prompt is too long to repeat.
+const CHILD_QUERY: &str = "The context holds a request from another model, with the material it needs. \
+Carry out the request and answer it.";
+
+impl Handler {
+    /// Runs one child at depth + 1 on `prompt` with the sub-model `model` (default: the default one).
+    pub(super) async fn child(
+        &self,
+        shared: &Arc<RunShared>,
+        prompt: String,
+        model: Option<String>,
+    ) -> Result<String, SubcallError> {
+        let depth = self.depth + 1;
+        let _slot = shared.settings.sandbox_slots.acquire(depth).await;
+        let run_id = shared.next_run_id();
+        let query = if prompt.chars().count() <= CHILD_QUERY_MAX_CHARS {
+            prompt.clone()
+        } else {
+            CHILD_QUERY.to_owned()
+        };
+        let child_context = Context::text(prompt);
+        let handler = Arc::new(Handler::new(depth, run_id, Some(Arc::clone(shared))));
+        let config = SandboxConfig::new(shared.settings.sandbox_limits.clone())
+            // `rlm_*` exist whenever sub-calls do; at the depth limit they are plain calls.
+            .with_recursive_functions(depth < shared.settings.max_depth);
+        let failed = |what: &str, e: &dyn std::fmt::Display| {
+            SubcallError::new(SubcallErrorKind::Other, format!("child RLM {what}: {e}"))
+        };
+        let sandbox = Sandbox::new(config, handler).map_err(|e| failed("could not start", &e))?;
+        let loaded = sandbox
+            .load_context(child_context.into_value())
+            .await
+            .map_err(|e| failed("could not load its context", &e))?;
+        shared.record(TrajectoryRecord::ChildRun(ChildRunRecord {
+            run_id,
+            parent_run_id: self.run_id,
+            depth,
+            context_chars: loaded.facts.total_length,
+        }));
+        let spec = RunSpec {
+            depth,
+            run_id,
+            parent_run_id: Some(self.run_id),
+            query: &query,
+            model,
+            metadata: context::metadata(&loaded),
+        };
+        engine::run(shared, &sandbox, spec)
+            .await
+            .map(|outcome| outcome.answer)
+            .map_err(|e| child_error(&e))
+    }
+
+    /// Runs children for `prompts`, at most `max_concurrent` at a time, answers in input order.
+    pub(super) async fn child_batch(
+        &self,
+        shared: &Arc<RunShared>,
+        prompts: Vec<String>,
+        max_concurrent: usize,
+    ) -> Vec<Result<String, SubcallError>> {
+        let total = prompts.len();
+        let mut done = 0;
+        let mut failed = 0;
+        let mut indexed: Vec<(usize, Result<String, SubcallError>)> = futures::stream::iter(
+            prompts.into_iter().enumerate(),
+        )
+        .map(|(index, prompt)| async move { (index, self.child(shared, prompt, None).await) })
+        .buffer_unordered(max_concurrent)
+        .inspect(|(_, result)| {
+            done += 1;
+            failed += usize::from(result.is_err());
+            self.emit_finished(shared, progress(done, failed, total));
+        })
+        .collect()
+        .await;
+        indexed.sort_by_key(|(index, _)| *index);
+        indexed.into_iter().map(|(_, result)| result).collect()
+    }
+}
+
+/// A child's failure as its parent's code sees it.
+fn child_error(error: &RlmError) -> SubcallError {
+    let kind = match error {
+        RlmError::TokenBudget { .. }
+        | RlmError::CostBudget { .. }
+        | RlmError::SubcallLimit { .. } => SubcallErrorKind::Refused,
+        RlmError::Timeout { .. } => SubcallErrorKind::Timeout,
+        RlmError::Provider { .. } => SubcallErrorKind::Provider,
+        _ => SubcallErrorKind::Other,
+    };
+    SubcallError::new(kind, format!("child RLM failed: {error}"))
+}

@@ -1,0 +1,140 @@
+//! Plain sub-calls: a prompt to a sub-model's stack at the next depth. A prompt estimated over its
+//! model's window fails at once, with no provider call and no sub-call counted.
+
+use std::sync::Arc;
+
+use rlm_client::{BatchOptions, BatchProgress, CompletionRequest, Message, estimate_tokens};
+use rlm_repl::{QueryOptions, SubcallError, SubcallErrorKind, SubcallKind};
+
+use super::{Handler, client_error, unavailable};
+use crate::Event;
+use crate::run::RunShared;
+
+/// A checked plain sub-call: the request and the name of the sub-model it goes to.
+pub(super) struct Call {
+    request: CompletionRequest,
+    model: String,
+}
+
+/// The request for one sub-call: an optional system message, then the prompt. The model is the
+/// sub-model's own, so `model` is left to its client.
+fn request(prompt: String, options: QueryOptions) -> CompletionRequest {
+    let mut messages = Vec::with_capacity(2);
+    if let Some(system) = options.system {
+        messages.push(Message::system(system));
+    }
+    messages.push(Message::user(prompt));
+    let mut request = CompletionRequest::new(messages);
+    request.max_tokens = options.max_tokens;
+    request.temperature = options.temperature;
+    request
+}
+
+impl Handler {
+    /// Chooses the sub-model and checks the prompt against its window.
+    pub(super) fn prepare(
+        shared: &RunShared,
+        prompt: String,
+        options: QueryOptions,
+    ) -> Result<Call, SubcallError> {
+        let entry = shared
+            .settings
+            .subs
+            .get(options.model.as_deref())
+            .map_err(unavailable)?;
+        let request = request(prompt, options);
+        if let Some(window) = entry.window {
+            let tokens = u64::from(estimate_tokens(&request));
+            if tokens > window {
+                return Err(SubcallError::new(
+                    SubcallErrorKind::TooLarge,
+                    format!(
+                        "prompt of ~{tokens} tokens exceeds {}'s window of {window} tokens; split it",
+                        entry.client.model()
+                    ),
+                ));
+            }
+        }
+        Ok(Call {
+            request,
+            model: entry.name.clone(),
+        })
+    }
+
+    pub(super) async fn llm_one(
+        &self,
+        shared: &RunShared,
+        call: Call,
+    ) -> Result<String, SubcallError> {
+        let (client, _) = shared
+            .model_client(self.depth + 1, Some(&call.model))
+            .map_err(unavailable)?;
+        client
+            .complete(call.request)
+            .await
+            .map(|c| c.text)
+            .map_err(|e| client_error(shared, &e))
+    }
+
+    /// A batch of plain sub-calls with the default options: prompts that do not fit fail in their
+    /// slot, the others run at most `max_concurrent` at a time.
+    pub(super) async fn llm_batch(
+        &self,
+        shared: &Arc<RunShared>,
+        kind: SubcallKind,
+        prompts: Vec<String>,
+        max_concurrent: usize,
+    ) -> Vec<Result<String, SubcallError>> {
+        let total = prompts.len();
+        let mut results: Vec<Option<Result<String, SubcallError>>> = Vec::with_capacity(total);
+        let mut requests = Vec::new();
+        let mut slots = Vec::new();
+        for (index, prompt) in prompts.into_iter().enumerate() {
+            match Self::prepare(shared, prompt, QueryOptions::default()) {
+                Ok(call) => {
+                    requests.push(call.request);
+                    slots.push(index);
+                    results.push(None);
+                }
+                Err(error) => results.push(Some(Err(error))),
+            }
+        }
+        if let Err(error) = Self::reserve(shared, requests.len()) {
+            return vec![Err(error); total];
+        }
+        self.emit_started(shared, kind, total);
+        let refused = total - requests.len();
+        let client = match shared.model_client(self.depth + 1, None) {
+            Ok((client, _)) => client,
+            Err(message) => return vec![Err(unavailable(message)); total],
+        };
+        let events = shared.settings.events.clone();
+        let depth = self.depth;
+        let options = BatchOptions::new(max_concurrent).with_progress(move |p: BatchProgress| {
+            events.emit(&Event::SubcallFinished {
+                depth,
+                done: p.done + refused,
+                total,
+                failed: p.failed + refused,
+            });
+        });
+        let answers = match rlm_client::batch(&*client, requests, options).await {
+            Ok(answers) => answers,
+            Err(e) => return vec![Err(client_error(shared, &e)); total],
+        };
+        for (index, answer) in slots.into_iter().zip(answers) {
+            results[index] = Some(answer.map(|c| c.text).map_err(|e| client_error(shared, &e)));
+        }
+        results
+            .into_iter()
+            .map(|r| {
+                r.unwrap_or_else(|| {
+                    Err(SubcallError::new(
+                        SubcallErrorKind::Other,
+                        "the call was not made",
+                    ))
+                })
+            })
+            .collect()
+    }
+}
