@@ -9,8 +9,10 @@
 
 mod support;
 
+mod compaction;
 mod end_to_end;
 mod limits;
+mod real_runs;
 mod run_loop;
 mod session;
 mod subcalls;
