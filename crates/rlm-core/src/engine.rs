@@ -161,14 +161,12 @@ impl<'a> Engine<'a> {
         client: Arc<dyn LlmClient>,
     ) -> Self {
         let settings = &shared.settings;
-        let params = PromptParams {
-            depth: spec.depth,
-            max_depth: settings.max_depth,
-            max_iterations: settings.max_iterations,
-            max_concurrent: settings.max_concurrent,
-            output_cap_chars: settings.sandbox_limits.output_cap_chars,
-            ..PromptParams::default()
-        };
+        let params = PromptParams::new()
+            .with_depth(spec.depth)
+            .with_max_depth(settings.max_depth)
+            .with_max_iterations(settings.max_iterations)
+            .with_max_concurrent(settings.max_concurrent)
+            .with_output_cap_chars(settings.sandbox_limits.output_cap_chars);
         let mut history = History::new();
         history.push(Message::system(settings.prompts.system(&params)));
         history.push(Message::user(format!(

@@ -1,160 +1,89 @@
-//! The template language: `{name}` placeholders, `{{` and `}}` for literal braces.
+//! The template language: [minijinja](https://docs.rs/minijinja) in strict mode, text kept exactly as
+//! written.
 //!
-//! One scanner serves both jobs: [`check`] turns every problem into a [`PromptError`], and [`render`]
-//! (only ever given checked templates) is total: it never fails and never drops text.
+//! [`check`] compiles a template and compares the variables it uses with the ones its template
+//! receives ([`crate::vars`]); [`render`] fills a template from the serialized value of its variables
+//! struct. Rendering is total: should minijinja fail at render time (a checked template can still
+//! ask for an attribute a string does not have, or for an unknown filter), the template's text is
+//! returned as written, never a blank prompt.
+
+use std::sync::LazyLock;
+
+use minijinja::syntax::SyntaxConfig;
+use minijinja::value::{Serde, Value};
+use minijinja::{AutoEscape, Environment, UndefinedBehavior};
+use serde::Serialize;
 
 use crate::{PromptError, TemplateName};
 
-/// A piece of a scanned template.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Token<'a> {
-    /// Text copied as is.
-    Literal(&'a str),
-    /// `{name}`; `raw` is the whole `{name}` as written.
-    Placeholder {
-        name: &'a str,
-        raw: &'a str,
-        at: usize,
-    },
-    /// `{...}` whose content is not a name.
-    Invalid {
-        text: &'a str,
-        raw: &'a str,
-        at: usize,
-    },
-    /// A `{` never closed; `raw` runs to the end of the template.
-    Unclosed { raw: &'a str, at: usize },
-    /// A lone `}`.
-    Unmatched { at: usize },
-}
-
-fn is_name(s: &str) -> bool {
-    let mut chars = s.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
-
-fn scan(text: &str) -> Vec<Token<'_>> {
-    let mut tokens = Vec::new();
-    let mut literal_start = 0;
-    let mut i = 0;
-    let bytes = text.as_bytes();
-    while i < bytes.len() {
-        let (b, next) = (bytes[i], bytes.get(i + 1).copied());
-        if b != b'{' && b != b'}' {
-            i += 1;
-            continue;
-        }
-        tokens.push(Token::Literal(&text[literal_start..i]));
-        if next == Some(b) {
-            // `{{` or `}}`: one literal brace.
-            tokens.push(Token::Literal(&text[i..=i]));
-            i += 2;
-        } else if b == b'}' {
-            tokens.push(Token::Unmatched { at: i });
-            i += 1;
-        } else if let Some(len) = text[i + 1..].find('}') {
-            let (inner, raw) = (&text[i + 1..i + 1 + len], &text[i..i + len + 2]);
-            tokens.push(if is_name(inner) {
-                Token::Placeholder {
-                    name: inner,
-                    raw,
-                    at: i,
-                }
-            } else {
-                Token::Invalid {
-                    text: inner,
-                    raw,
-                    at: i,
-                }
-            });
-            i += len + 2;
-        } else {
-            tokens.push(Token::Unclosed {
-                raw: &text[i..],
-                at: i,
-            });
-            i = bytes.len();
-        }
-        literal_start = i;
+/// The one environment every template is compiled in.
+static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
+    let mut env = Environment::new();
+    // A variable the values do not have is an error, never an empty string.
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    // Prompts are plain text: nothing is escaped, whatever the template's name.
+    env.set_auto_escape_callback(|_| AutoEscape::None);
+    // Keep a template's final newline, like every other character (minijinja drops one by default).
+    // `trim_blocks` and `lstrip_blocks` stay off, so block tags leave their lines as written.
+    // `build` only fails for custom delimiters, which are not set here.
+    if let Ok(syntax) = SyntaxConfig::builder().keep_trailing_newline(true).build() {
+        env.set_syntax(syntax);
     }
-    tokens.push(Token::Literal(&text[literal_start..]));
-    tokens
-}
+    env
+});
 
-fn line_of(text: &str, at: usize) -> usize {
-    text[..at].matches('\n').count() + 1
-}
-
-/// Checks `text` as the template `template`: braces well formed, every placeholder accepted.
+/// Checks `text` as the template `template`: valid syntax, and no variable it does not receive.
 pub(crate) fn check(template: TemplateName, text: &str) -> Result<(), PromptError> {
-    check_against(template, template.placeholders(), text)
+    check_against(template, crate::vars::accepted(template), text)
 }
 
 /// [`check`] with an explicit list of accepted names (used for the built-in sections too).
 pub(crate) fn check_against(
     template: TemplateName,
-    accepted: &[&str],
+    accepted: &[String],
     text: &str,
 ) -> Result<(), PromptError> {
-    for token in scan(text) {
-        match token {
-            Token::Literal(_) => {}
-            Token::Placeholder { name, .. } => {
-                if !accepted.contains(&name) {
-                    return Err(PromptError::UnknownPlaceholder {
-                        template,
-                        name: name.to_string(),
-                    });
-                }
-            }
-            Token::Invalid {
-                text: inner, at, ..
-            } => {
-                return Err(PromptError::InvalidPlaceholder {
-                    template,
-                    line: line_of(text, at),
-                    text: inner.to_string(),
-                });
-            }
-            Token::Unclosed { at, .. } => {
-                return Err(PromptError::UnclosedPlaceholder {
-                    template,
-                    line: line_of(text, at),
-                });
-            }
-            Token::Unmatched { at } => {
-                return Err(PromptError::UnmatchedBrace {
-                    template,
-                    line: line_of(text, at),
-                });
-            }
-        }
+    let compiled = ENV
+        .template_from_named_str(template.as_str(), text)
+        .map_err(|e| PromptError::Syntax {
+            template,
+            // The parser always attaches a line to a syntax error.
+            line: e.line().unwrap_or(1),
+            message: e
+                .detail()
+                .map_or_else(|| e.kind().to_string(), str::to_string),
+        })?;
+    let mut unknown: Vec<String> = compiled
+        .undeclared_variables(false)
+        .into_iter()
+        .filter(|name| !accepted.contains(name) && !is_global(name))
+        .collect();
+    unknown.sort_unstable();
+    match unknown.into_iter().next() {
+        Some(name) => Err(PromptError::UnknownPlaceholder { template, name }),
+        None => Ok(()),
     }
-    Ok(())
 }
 
-/// Values for the placeholders of one rendering.
-pub(crate) type Vars<'a> = [(&'static str, String)];
+/// minijinja's own global functions (`range`, `dict`, `namespace`, ...), which every template may use.
+fn is_global(name: &str) -> bool {
+    ENV.globals().any(|(global, _)| global == name)
+}
 
-/// Renders a checked template. Anything [`check`] would reject is copied as written (it cannot
-/// happen for checked templates; copying keeps the text visible rather than blank).
-pub(crate) fn render(text: &str, vars: &Vars<'_>) -> String {
-    let mut out = String::with_capacity(text.len() + 256);
-    for token in scan(text) {
-        match token {
-            Token::Literal(s) => out.push_str(s),
-            Token::Placeholder { name, raw, .. } => match vars.iter().find(|(n, _)| *n == name) {
-                Some((_, value)) => out.push_str(value),
-                None => out.push_str(raw),
-            },
-            Token::Invalid { raw, .. } | Token::Unclosed { raw, .. } => out.push_str(raw),
-            Token::Unmatched { .. } => out.push('}'),
-        }
-    }
-    out
+/// Renders `text` (named `name` in minijinja's errors) from `vars`, or says why it cannot.
+pub(crate) fn try_render(
+    name: &str,
+    text: &str,
+    vars: &impl Serialize,
+) -> Result<String, minijinja::Error> {
+    ENV.template_from_named_str(name, text)?
+        .render(Value::from(Serde(vars)))
+}
+
+/// Renders a checked template from `vars`. If minijinja fails anyway (see the module doc), the text
+/// is returned as written, so the prompt stays visible rather than blank.
+pub(crate) fn render(name: &str, text: &str, vars: &impl Serialize) -> String {
+    try_render(name, text, vars).unwrap_or_else(|_| text.to_string())
 }
 
 #[cfg(test)]
@@ -163,103 +92,93 @@ mod tests {
 
     const T: TemplateName = TemplateName::FinalRequest;
 
-    #[test]
-    fn substitutes_placeholders() {
-        let vars = [("query", "why?".to_string())];
-        assert_eq!(render("Q: {query} / {query}", &vars), "Q: why? / why?");
-        assert_eq!(check(T, "Q: {query}"), Ok(()));
+    #[derive(Serialize)]
+    struct Query {
+        query: &'static str,
+    }
+
+    fn check_final(text: &str) -> Result<(), PromptError> {
+        check(T, text)
     }
 
     #[test]
-    fn double_braces_are_literal() {
-        assert_eq!(check(T, "for (x of y) {{ f({{a: 1}}) }}"), Ok(()));
+    fn substitutes_variables_and_keeps_text_as_written() {
+        let vars = Query { query: "why?" };
+        assert_eq!(check_final("Q: {{ query }} / {{query}}"), Ok(()));
         assert_eq!(
-            render("{{ {query} }}", &[("query", "q".to_string())]),
-            "{ q }"
+            render("t", "Q: {{ query }} / {{query}}", &vars),
+            "Q: why? / why?"
         );
-        assert_eq!(render("${{x}}", &[]), "${x}");
+        // Trailing newlines, spaces and lines around block tags are kept.
+        assert_eq!(
+            render("t", "a\n  {% if query %}b{% endif %}\n\n", &vars),
+            "a\n  b\n\n"
+        );
+        // Values are never escaped or interpreted.
+        let html = Query {
+            query: "<b>{{ x }}</b> & {%",
+        };
+        assert_eq!(render("x.html", "{{ query }}", &html), html.query);
     }
 
     #[test]
-    fn unknown_placeholder_is_an_error() {
+    fn javascript_braces_need_no_escapes() {
+        let js = "for (const x of xs) { f({a: 1}) }\nconst s = `${x}`; }";
+        assert_eq!(check_final(js), Ok(()));
+        assert_eq!(render("t", js, &Query { query: "" }), js);
+    }
+
+    #[test]
+    fn unknown_variable_is_an_error() {
         assert_eq!(
-            check(T, "{query} {qeury}"),
+            check_final("{{ query }} {{ qeury }} {% if zzz %}{% endif %}"),
             Err(PromptError::UnknownPlaceholder {
                 template: T,
                 name: "qeury".into()
             })
         );
-    }
-
-    #[test]
-    fn unclosed_placeholder_is_an_error_with_line() {
+        // Names set in the template itself and minijinja's globals are not unknown.
         assert_eq!(
-            check(T, "a\nb {query"),
-            Err(PromptError::UnclosedPlaceholder {
-                template: T,
-                line: 2
-            })
+            check_final("{% set n = 2 %}{% for i in range(n) %}{{ loop.index }}{% endfor %}"),
+            Ok(())
         );
     }
 
     #[test]
-    fn single_braced_code_is_an_error() {
-        assert_eq!(
-            check(T, "if (x) { y }"),
-            Err(PromptError::InvalidPlaceholder {
-                template: T,
-                line: 1,
-                text: " y ".into()
-            })
-        );
-        assert_eq!(
-            check(T, "{}"),
-            Err(PromptError::InvalidPlaceholder {
-                template: T,
-                line: 1,
-                text: String::new()
-            })
-        );
-    }
-
-    #[test]
-    fn lone_closing_brace_is_an_error() {
-        assert_eq!(
-            check(T, "x\n\n}"),
-            Err(PromptError::UnmatchedBrace {
-                template: T,
-                line: 3
-            })
-        );
-    }
-
-    #[test]
-    fn render_never_drops_text() {
-        let odd = "a } b {1x} c {open";
-        assert_eq!(render(odd, &[]), odd);
-        assert_eq!(render("{missing}", &[]), "{missing}");
-    }
-
-    #[test]
-    fn non_ascii_around_braces() {
-        let vars = [("query", "東京".to_string())];
-        assert_eq!(render("é{query}🦀{{", &vars), "é東京🦀{");
-    }
-
-    #[test]
-    fn error_messages_say_what_to_do() {
-        let e = check(T, "{nope}")
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
+    fn syntax_error_names_the_line() {
+        let err = check_final("a\nb\nc {{ query").err();
         assert!(
-            e.contains("final_request") && e.contains("{nope}") && e.contains("{query}"),
-            "{e}"
+            matches!(&err, Some(PromptError::Syntax { template: T, line: 3, message })
+                if message.contains("end of input")),
+            "{err:?}"
         );
-        let e = check(T, "{ x }")
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
-        assert!(e.contains("{{"), "{e}");
+        let err = check_final("{% if query %}\nnever closed").err();
+        assert!(
+            matches!(err, Some(PromptError::Syntax { template: T, .. })),
+            "{err:?}"
+        );
+        assert!(matches!(
+            check_final("x\n{{ }}"),
+            Err(PromptError::Syntax { line: 2, .. })
+        ));
+    }
+
+    #[test]
+    fn render_errors_fall_back_to_the_text() {
+        let vars = Query { query: "q" };
+        for text in [
+            "{{ query.missing }}",
+            "{{ query | no_such_filter }}",
+            "{{ nope }}",
+        ] {
+            assert!(try_render("t", text, &vars).is_err(), "{text}");
+            assert_eq!(render("t", text, &vars), text);
+        }
+    }
+
+    #[test]
+    fn non_ascii_around_variables() {
+        let vars = Query { query: "東京" };
+        assert_eq!(render("t", "é{{ query }}🦀{", &vars), "é東京🦀{");
     }
 }

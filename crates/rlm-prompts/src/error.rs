@@ -1,55 +1,40 @@
-//! Errors found when a template is given: unknown placeholders and malformed braces.
+//! Errors found when a template is given: a variable the template does not receive, a syntax error,
+//! an unknown template name.
 
 use crate::TemplateName;
 
-/// A template that cannot be used. Raised by [`crate::PromptSet::with_template`], before any run.
+/// A template that cannot be used. Raised by [`crate::PromptSet::with_template`] (and
+/// [`TemplateName`]'s `FromStr`), before any run.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum PromptError {
-    /// `{name}` is not one of the placeholders this template accepts.
+    /// `{{ name }}` (or `name` in any other expression) is not a variable this template receives.
     #[error(
-        "template `{template}` uses unknown placeholder `{{{name}}}`; it accepts: {}",
+        "template `{template}` uses `{name}`, which it does not receive; {}",
         accepted_list(*template)
     )]
     UnknownPlaceholder {
         /// The template.
         template: TemplateName,
-        /// The placeholder name as written.
+        /// The variable name as written.
         name: String,
     },
-    /// A `{` that is never closed.
+    /// The template is not valid minijinja syntax.
     #[error(
-        "template `{template}`, line {line}: `{{` is never closed; write `{{{{` for a literal brace"
+        "template `{template}`, line {line}: syntax error: {message}; fix the template (write a \
+         variable as `{{{{ name }}}}`; for a literal `{{{{`, `{{%` or `{{#` write `{{{{ \"{{{{\" }}}}` or \
+         put the text between `{{% raw %}}` and `{{% endraw %}}`)"
     )]
-    UnclosedPlaceholder {
+    Syntax {
         /// The template.
         template: TemplateName,
-        /// 1-based line of the `{`.
+        /// 1-based line of the error.
         line: usize,
-    },
-    /// `{...}` whose content is not a placeholder name (often code with single braces).
-    #[error(
-        "template `{template}`, line {line}: `{{{text}}}` is not a placeholder name; \
-         write `{{{{` and `}}}}` for literal braces"
-    )]
-    InvalidPlaceholder {
-        /// The template.
-        template: TemplateName,
-        /// 1-based line of the `{`.
-        line: usize,
-        /// What stood between the braces.
-        text: String,
-    },
-    /// A `}` with no `{` before it.
-    #[error("template `{template}`, line {line}: unmatched `}}`; write `}}}}` for a literal brace")]
-    UnmatchedBrace {
-        /// The template.
-        template: TemplateName,
-        /// 1-based line of the `}`.
-        line: usize,
+        /// What minijinja found wrong.
+        message: String,
     },
     /// A template name that does not exist (from [`TemplateName`]'s `FromStr`).
-    #[error("unknown template `{name}`; known templates: {}", known_templates())]
+    #[error("unknown template `{name}`; use one of: {}", known_templates())]
     UnknownTemplate {
         /// The name that was given.
         name: String,
@@ -59,13 +44,16 @@ pub enum PromptError {
 fn accepted_list(template: TemplateName) -> String {
     let names = template.placeholders();
     if names.is_empty() {
-        return "no placeholders".to_string();
+        return "it receives no variables: remove the `{{ ... }}` (or write a literal `{{` as \
+                `{{ \"{{\" }}`)"
+            .to_string();
     }
-    names
+    let list = names
         .iter()
-        .map(|n| format!("{{{n}}}"))
+        .map(|n| format!("{{{{ {n} }}}}"))
         .collect::<Vec<_>>()
-        .join(", ")
+        .join(", ");
+    format!("use one of the variables it receives: {list}")
 }
 
 fn known_templates() -> String {
@@ -74,4 +62,46 @@ fn known_templates() -> String {
         .map(|t| t.as_str())
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_say_what_happened_and_what_to_do() {
+        let unknown = PromptError::UnknownPlaceholder {
+            template: TemplateName::FinalRequest,
+            name: "qeury".into(),
+        }
+        .to_string();
+        assert_eq!(
+            unknown,
+            "template `final_request` uses `qeury`, which it does not receive; use one of the \
+             variables it receives: {{ query }}"
+        );
+        let none = PromptError::UnknownPlaceholder {
+            template: TemplateName::NoCodeNudge,
+            name: "query".into(),
+        }
+        .to_string();
+        assert!(none.contains("receives no variables"), "{none}");
+        let syntax = PromptError::Syntax {
+            template: TemplateName::Turn,
+            line: 3,
+            message: "unexpected end of input".into(),
+        }
+        .to_string();
+        assert_eq!(
+            syntax,
+            "template `turn`, line 3: syntax error: unexpected end of input; fix the template \
+             (write a variable as `{{ name }}`; for a literal `{{`, `{%` or `{#` write \
+             `{{ \"{{\" }}` or put the text between `{% raw %}` and `{% endraw %}`)"
+        );
+        let name = PromptError::UnknownTemplate {
+            name: "sytem".into(),
+        }
+        .to_string();
+        assert!(name.contains("`sytem`") && name.contains("system, context_metadata"));
+    }
 }

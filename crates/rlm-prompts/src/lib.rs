@@ -10,14 +10,18 @@
 //! - [`PromptSet::first_turn`] and [`PromptSet::turn`]: the user message of each iteration;
 //! - [`PromptSet::final_request`], [`PromptSet::no_code_nudge`], [`PromptSet::undefined_final_var`].
 //!
-//! Templates use `{name}` placeholders and `{{` / `}}` for literal braces; each [`TemplateName`]
-//! lists the placeholders it accepts, and [`PromptSet::with_template`] rejects any other.
+//! Templates are [minijinja](https://docs.rs/minijinja) templates in strict mode: `{{ name }}` for a
+//! value, `{% if ... %}` for logic, every other character (JavaScript braces included) as written.
+//! Each template is rendered from one `#[derive(Serialize)]` struct of values, and the names a
+//! template accepts ([`TemplateName::placeholders`]) are read from that same struct, so the two never
+//! drift apart. [`PromptSet::with_template`] rejects a template with a syntax error or a variable
+//! its template does not receive when it is set.
 //!
 //! ```
 //! use rlm_prompts::{ContextMetadata, PromptParams, PromptSet};
 //!
 //! let prompts = PromptSet::default();
-//! let params = PromptParams { max_depth: 2, ..PromptParams::default() };
+//! let params = PromptParams::new().with_max_depth(2);
 //! let system = prompts.system(&params);
 //! assert!(system.contains("llm_batch") && system.contains("rlm_query"));
 //! let meta = prompts.context_metadata(&ContextMetadata::from_text("hello"));
@@ -31,9 +35,10 @@ mod name;
 mod params;
 mod sections;
 mod set;
+mod vars;
 
 pub use error::PromptError;
 pub use metadata::{CHUNK_LIST_CAP, ContextKind, ContextMetadata};
-pub use name::{PARAM_PLACEHOLDERS, TemplateName};
+pub use name::TemplateName;
 pub use params::PromptParams;
 pub use set::PromptSet;

@@ -2,6 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::sections::thousands;
+use crate::vars::ContextMetadataVars;
+
 /// How many chunk lengths the metadata message lists before "... and N more".
 pub const CHUNK_LIST_CAP: usize = 100;
 
@@ -89,6 +92,59 @@ impl ContextMetadata {
             format!("[{}]", shown.join(", "))
         } else {
             format!("[{}, ... and {rest} more]", shown.join(", "))
+        }
+    }
+
+    /// The values of the context-metadata template.
+    pub(crate) fn template_vars(&self) -> ContextMetadataVars {
+        let count = self.chunk_lengths.len();
+        let (context_type, one, many, access_hint) = match self.kind {
+            ContextKind::Text => (
+                "a string",
+                "chunk",
+                "chunks",
+                "Read it with string methods such as `context.slice(start, end)`, \
+                 `context.indexOf(text)` and `context.split(separator)`; regular expressions work too.",
+            ),
+            ContextKind::JsonArray => (
+                "a parsed JSON array",
+                "item",
+                "items",
+                "It is a JavaScript array: index it (`context[0]`), slice it and map over it; \
+                 `JSON.stringify(context[i])` turns an item back into text.",
+            ),
+            ContextKind::JsonObject => (
+                "a parsed JSON object",
+                "value",
+                "values",
+                "It is a JavaScript object: list its keys with `Object.keys(context)` and read values \
+                 with `context[key]`; `JSON.stringify(value)` turns a value back into text.",
+            ),
+            ContextKind::JsonScalar => (
+                "a single JSON value",
+                "value",
+                "values",
+                "It is a single number, boolean or null.",
+            ),
+        };
+        let chunk_summary = match (count, self.kind) {
+            (0, _) => format!(", with no {many}"),
+            (1, ContextKind::Text | ContextKind::JsonScalar) => String::new(),
+            (1, _) => format!(", in 1 {one} of length {}", self.total_chars),
+            _ => format!(
+                ", in {} {many} of these lengths: {}",
+                thousands(count),
+                self.chunk_list()
+            ),
+        };
+        ContextMetadataVars {
+            context_type,
+            total_chars: thousands(self.total_chars),
+            chunk_count: thousands(count),
+            chunk_unit: if count == 1 { one } else { many },
+            chunk_lengths: self.chunk_list(),
+            chunk_summary,
+            access_hint,
         }
     }
 }

@@ -1,24 +1,9 @@
-//! The names of the templates and the placeholders each one accepts.
+//! The names of the templates; the variables each one receives come from [`crate::vars`].
 
 use std::fmt;
 use std::str::FromStr;
 
 use crate::PromptError;
-
-/// Placeholders filled from [`crate::PromptParams`], accepted by every template rendered with them.
-pub const PARAM_PLACEHOLDERS: &[&str] = &[
-    "depth",
-    "max_depth",
-    "max_iterations",
-    "max_concurrent",
-    "batch_concurrency",
-    "sub_model_chars",
-    "output_cap_chars",
-    "tools",
-    "subcall_section",
-    "recursion_section",
-    "subcall_hint",
-];
 
 /// One replaceable template of a [`crate::PromptSet`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -64,57 +49,23 @@ impl TemplateName {
         }
     }
 
-    /// The placeholders this template accepts; any other is a [`PromptError::UnknownPlaceholder`].
-    pub fn placeholders(self) -> &'static [&'static str] {
-        const SYSTEM: &[&str] = PARAM_PLACEHOLDERS;
-        const METADATA: &[&str] = &[
-            "context_type",
-            "total_chars",
-            "chunk_count",
-            "chunk_unit",
-            "chunk_lengths",
-            "chunk_summary",
-            "access_hint",
-        ];
-        const FIRST_TURN: &[&str] = &with_params::<12>(&["query"]);
-        const TURN: &[&str] = &with_params::<13>(&["query", "iteration"]);
-        const FINAL_REQUEST: &[&str] = &["query"];
-        const UNDEFINED_FINAL_VAR: &[&str] = &["name", "variables"];
-        match self {
-            TemplateName::System => SYSTEM,
-            TemplateName::ContextMetadata => METADATA,
-            TemplateName::FirstTurn => FIRST_TURN,
-            TemplateName::Turn => TURN,
-            TemplateName::FinalRequest => FINAL_REQUEST,
-            TemplateName::NoCodeNudge => &[],
-            TemplateName::UndefinedFinalVar => UNDEFINED_FINAL_VAR,
-        }
+    /// The variables this template receives, sorted: exactly the names it may use (as `{{ name }}`
+    /// or in any expression); [`crate::PromptSet::with_template`] rejects any other with
+    /// [`PromptError::UnknownPlaceholder`]. They are read from the values the template is rendered
+    /// from, so the list is always complete.
+    ///
+    /// ```
+    /// use rlm_prompts::TemplateName;
+    /// assert_eq!(TemplateName::FinalRequest.placeholders(), ["query"]);
+    /// assert!(TemplateName::Turn.placeholders().iter().any(|v| v == "subcall_hint"));
+    /// ```
+    pub fn placeholders(self) -> &'static [String] {
+        crate::vars::accepted(self)
     }
 
     pub(crate) fn index(self) -> usize {
         self as usize
     }
-}
-
-/// `extra` followed by every [`PARAM_PLACEHOLDERS`] entry; `N` must be their total count (checked when
-/// the constant is evaluated, so a wrong `N` does not compile).
-const fn with_params<const N: usize>(extra: &[&'static str]) -> [&'static str; N] {
-    assert!(
-        N == extra.len() + PARAM_PLACEHOLDERS.len(),
-        "N must be extra.len() + PARAM_PLACEHOLDERS.len()"
-    );
-    let mut out = [""; N];
-    let mut i = 0;
-    while i < extra.len() {
-        out[i] = extra[i];
-        i += 1;
-    }
-    let mut j = 0;
-    while j < PARAM_PLACEHOLDERS.len() {
-        out[extra.len() + j] = PARAM_PLACEHOLDERS[j];
-        j += 1;
-    }
-    out
 }
 
 impl fmt::Display for TemplateName {
@@ -150,29 +101,5 @@ mod tests {
             "nope".parse::<TemplateName>(),
             Err(PromptError::UnknownTemplate { .. })
         ));
-    }
-
-    #[test]
-    fn turn_templates_accept_every_param_placeholder() {
-        for t in [
-            TemplateName::System,
-            TemplateName::FirstTurn,
-            TemplateName::Turn,
-        ] {
-            for p in PARAM_PLACEHOLDERS {
-                assert!(t.placeholders().contains(p), "{t} lacks {p}");
-            }
-        }
-    }
-
-    #[test]
-    fn turn_placeholders_are_their_own_then_the_params() {
-        let first = TemplateName::FirstTurn.placeholders();
-        assert_eq!((first[0], &first[1..]), ("query", PARAM_PLACEHOLDERS));
-        let turn = TemplateName::Turn.placeholders();
-        assert_eq!(
-            (&turn[..2], &turn[2..]),
-            (&["query", "iteration"][..], PARAM_PLACEHOLDERS)
-        );
     }
 }

@@ -1,9 +1,11 @@
 //! The parts of prompts that depend on depth, built from [`PromptParams`]: the list of REPL
 //! functions, the sub-call guidance (or the notice that there are no sub-calls), the recursion
-//! section and the one-line hint used in turn prompts. Templates reach them through placeholders.
+//! section and the one-line hint used in turn prompts. Templates reach them as variables
+//! (`{{ tools }}`, `{{ subcall_section }}`, ...); the sections themselves are minijinja templates too.
 
 use crate::PromptParams;
-use crate::engine::{Vars, render};
+use crate::engine::render;
+use crate::vars::{ParamVars, Scalars, SectionVars};
 
 pub(crate) const TOOLS_BASE: &str = include_str!("../templates/sections/tools_base.md");
 pub(crate) const TOOLS_LLM: &str = include_str!("../templates/sections/tools_llm.md");
@@ -13,29 +15,16 @@ pub(crate) const SUBCALLS: &str = include_str!("../templates/sections/subcalls.m
 pub(crate) const RECURSION: &str = include_str!("../templates/sections/recursion.md");
 pub(crate) const NO_SUBCALLS: &str = include_str!("../templates/sections/no_subcalls.md");
 
-/// Every built-in section, for the test that checks them.
+/// Every built-in section with its name, for the tests that check them.
 #[cfg(test)]
-pub(crate) const ALL: [&str; 7] = [
-    TOOLS_BASE,
-    TOOLS_LLM,
-    TOOLS_RLM,
-    TOOLS_FINISH,
-    SUBCALLS,
-    RECURSION,
-    NO_SUBCALLS,
-];
-
-/// Placeholders the built-in sections may use.
-#[cfg(test)]
-pub(crate) const SECTION_PLACEHOLDERS: &[&str] = &[
-    "depth",
-    "child_depth",
-    "max_depth",
-    "max_iterations",
-    "max_concurrent",
-    "batch_concurrency",
-    "sub_model_chars",
-    "output_cap_chars",
+pub(crate) const ALL: [(&str, &str); 7] = [
+    ("tools_base", TOOLS_BASE),
+    ("tools_llm", TOOLS_LLM),
+    ("tools_rlm", TOOLS_RLM),
+    ("tools_finish", TOOLS_FINISH),
+    ("subcalls", SUBCALLS),
+    ("recursion", RECURSION),
+    ("no_subcalls", NO_SUBCALLS),
 ];
 
 /// A count with thousands separators: `500000` → `500,000`.
@@ -52,54 +41,49 @@ pub(crate) fn thousands(n: usize) -> String {
 }
 
 /// The plain numeric values from the parameters.
-fn scalars(p: &PromptParams) -> Vec<(&'static str, String)> {
-    vec![
-        ("depth", p.depth.to_string()),
-        ("child_depth", (p.depth + 1).to_string()),
-        ("max_depth", p.max_depth.to_string()),
-        ("max_iterations", p.max_iterations.to_string()),
-        ("max_concurrent", p.max_concurrent.to_string()),
-        (
-            "batch_concurrency",
-            p.effective_batch_concurrency().to_string(),
-        ),
-        ("sub_model_chars", thousands(p.sub_model_chars)),
-        ("output_cap_chars", thousands(p.output_cap_chars)),
-    ]
+fn scalars(p: &PromptParams) -> Scalars {
+    Scalars {
+        depth: p.depth,
+        max_depth: p.max_depth,
+        max_iterations: p.max_iterations,
+        max_concurrent: p.max_concurrent,
+        batch_concurrency: p.effective_batch_concurrency(),
+        sub_model_chars: thousands(p.sub_model_chars),
+        output_cap_chars: thousands(p.output_cap_chars),
+    }
 }
 
-fn joined(parts: &[&str], vars: &Vars<'_>) -> String {
-    parts
-        .iter()
-        .map(|s| render(s.trim_end(), vars))
-        .collect::<Vec<_>>()
-        .join("\n")
+/// Renders one built-in section (its end trimmed, like every built-in text).
+fn section(name: &str, text: &str, vars: &SectionVars) -> String {
+    render(name, text.trim_end(), vars)
 }
 
-/// Every value a template rendered from [`PromptParams`] can use (see
-/// [`crate::name::PARAM_PLACEHOLDERS`]).
-pub(crate) fn param_vars(p: &PromptParams) -> Vec<(&'static str, String)> {
-    let mut vars = scalars(p);
+/// Every value a template rendered from [`PromptParams`] can use.
+pub(crate) fn param_vars(p: &PromptParams) -> ParamVars {
+    let vars = SectionVars {
+        scalars: scalars(p),
+        child_depth: p.depth + 1,
+    };
     let (llm, rlm) = (p.subcalls_available(), p.recursion_available());
 
-    let mut tools = vec![TOOLS_BASE];
+    let mut tools = vec![section("tools_base", TOOLS_BASE, &vars)];
     if llm {
-        tools.push(TOOLS_LLM);
+        tools.push(section("tools_llm", TOOLS_LLM, &vars));
     }
     if rlm {
-        tools.push(TOOLS_RLM);
+        tools.push(section("tools_rlm", TOOLS_RLM, &vars));
     }
-    tools.push(TOOLS_FINISH);
+    tools.push(section("tools_finish", TOOLS_FINISH, &vars));
 
     let recursion = if rlm {
-        render(RECURSION.trim_end(), &vars)
+        section("recursion", RECURSION, &vars)
     } else {
         String::new()
     };
     let subcall_section = match (llm, rlm) {
-        (false, _) => render(NO_SUBCALLS.trim_end(), &vars),
-        (true, false) => render(SUBCALLS.trim_end(), &vars),
-        (true, true) => format!("{}\n\n{recursion}", render(SUBCALLS.trim_end(), &vars)),
+        (false, _) => section("no_subcalls", NO_SUBCALLS, &vars),
+        (true, false) => section("subcalls", SUBCALLS, &vars),
+        (true, true) => format!("{}\n\n{recursion}", section("subcalls", SUBCALLS, &vars)),
     };
     let subcall_hint = match (llm, rlm) {
         (false, _) => "no sub-model calls are available, so rely on code alone",
@@ -112,84 +96,95 @@ pub(crate) fn param_vars(p: &PromptParams) -> Vec<(&'static str, String)> {
         }
     };
 
-    let tools = joined(&tools, &vars);
-    vars.retain(|(name, _)| *name != "child_depth");
-    vars.extend([
-        ("tools", tools),
-        ("subcall_section", subcall_section),
-        ("recursion_section", recursion),
-        ("subcall_hint", subcall_hint.to_string()),
-    ]);
-    vars
+    ParamVars {
+        scalars: vars.scalars,
+        tools: tools.join("\n"),
+        subcall_section,
+        recursion_section: recursion,
+        subcall_hint: subcall_hint.to_string(),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::TemplateName;
-    use crate::engine::check_against;
-    use crate::name::PARAM_PLACEHOLDERS;
+    use crate::engine::{check_against, try_render};
+    use crate::vars::section_names;
 
     fn at(depth: usize, max_depth: usize) -> PromptParams {
-        PromptParams {
-            depth,
-            max_depth,
-            ..PromptParams::default()
-        }
-    }
-
-    fn value(vars: &[(&'static str, String)], name: &str) -> String {
-        vars.iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
+        PromptParams::new()
+            .with_depth(depth)
+            .with_max_depth(max_depth)
     }
 
     #[test]
-    fn built_in_sections_are_valid() {
-        for section in ALL {
+    fn built_in_sections_are_valid_and_render() {
+        let vars = SectionVars::default();
+        for (name, text) in ALL {
             assert_eq!(
-                check_against(TemplateName::System, SECTION_PLACEHOLDERS, section),
-                Ok(())
+                check_against(TemplateName::System, &section_names(), text),
+                Ok(()),
+                "{name}"
             );
+            // Strict mode: rendering fails if a section uses a name `SectionVars` lacks.
+            assert!(try_render(name, text, &vars).is_ok(), "{name}");
         }
+        // A section using a name it is not given is caught by the same check.
+        assert!(check_against(TemplateName::System, &section_names(), "{{ tools }}").is_err());
     }
 
     #[test]
-    fn param_vars_cover_exactly_the_param_placeholders() {
-        let mut names: Vec<&str> = param_vars(&at(0, 3)).iter().map(|(n, _)| *n).collect();
-        names.sort_unstable();
-        let mut expected = PARAM_PLACEHOLDERS.to_vec();
-        expected.sort_unstable();
-        assert_eq!(names, expected);
+    fn sections_are_filled_in() {
+        let vars = param_vars(&at(1, 3));
+        for (name, text) in [
+            ("subcall_section", &vars.subcall_section),
+            ("tools", &vars.tools),
+        ] {
+            assert!(!text.contains("{{"), "{name}: {text}");
+        }
+        assert!(
+            vars.recursion_section
+                .contains("depth 1; children run at depth 2")
+        );
+        assert!(vars.recursion_section.contains("stops at depth 3"));
+        assert!(
+            vars.tools
+                .contains("up to 10 at a time by default, never more than 16")
+        );
+        assert!(
+            vars.tools
+                .contains("`{ model, max_tokens, temperature, system }`")
+        );
     }
 
     #[test]
     fn no_subcalls_at_max_depth() {
         let vars = param_vars(&at(0, 0));
-        assert!(!value(&vars, "tools").contains("llm_query"));
-        assert!(value(&vars, "subcall_section").contains("not available"));
-        assert!(value(&vars, "recursion_section").is_empty());
-        assert!(value(&vars, "subcall_hint").contains("no sub-model"));
+        assert!(!vars.tools.contains("llm_query"));
+        assert!(vars.subcall_section.contains("not available"));
+        assert!(vars.recursion_section.is_empty());
+        assert!(vars.subcall_hint.contains("no sub-model"));
     }
 
     #[test]
     fn llm_only_below_two_levels() {
         for (depth, max_depth) in [(0, 1), (1, 2)] {
             let vars = param_vars(&at(depth, max_depth));
-            assert!(value(&vars, "tools").contains("llm_batch"));
-            assert!(!value(&vars, "tools").contains("rlm_query"));
-            assert!(!value(&vars, "subcall_section").contains("rlm_query"));
-            assert!(value(&vars, "recursion_section").is_empty());
+            assert!(vars.tools.contains("llm_batch"));
+            assert!(!vars.tools.contains("rlm_query"));
+            assert!(!vars.subcall_section.contains("rlm_query"));
+            assert!(vars.recursion_section.is_empty());
         }
     }
 
     #[test]
     fn recursion_when_depth_allows() {
         let vars = param_vars(&at(0, 2));
-        assert!(value(&vars, "tools").contains("rlm_batch"));
-        assert!(value(&vars, "subcall_section").contains("rlm_query"));
-        assert!(value(&vars, "recursion_section").contains("depth 1"));
+        assert!(vars.tools.contains("rlm_batch"));
+        assert!(vars.subcall_section.contains("rlm_query"));
+        assert!(vars.subcall_section.ends_with(&vars.recursion_section));
+        assert!(vars.recursion_section.contains("depth 1"));
     }
 
     #[test]
@@ -199,6 +194,6 @@ mod tests {
         assert_eq!(thousands(1000), "1,000");
         assert_eq!(thousands(500_000), "500,000");
         assert_eq!(thousands(12_345_678), "12,345,678");
-        assert!(value(&param_vars(&at(0, 1)), "subcall_section").contains("500,000"));
+        assert!(param_vars(&at(0, 1)).subcall_section.contains("500,000"));
     }
 }

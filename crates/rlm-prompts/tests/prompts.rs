@@ -7,11 +7,9 @@ use rlm_prompts::{ContextKind, ContextMetadata, PromptParams, PromptSet, Templat
 use serde_json::json;
 
 fn at(depth: usize, max_depth: usize) -> PromptParams {
-    PromptParams {
-        depth,
-        max_depth,
-        ..PromptParams::default()
-    }
+    PromptParams::new()
+        .with_depth(depth)
+        .with_max_depth(max_depth)
 }
 
 const QUERY: &str = "Which city hosts the most conferences in the log?";
@@ -29,13 +27,11 @@ fn system_prompts_by_depth() {
 
 #[test]
 fn system_prompt_follows_other_params() {
-    let p = PromptParams {
-        max_iterations: 12,
-        max_concurrent: 4,
-        sub_model_chars: 120_000,
-        output_cap_chars: 5_000,
-        ..PromptParams::default()
-    };
+    let p = PromptParams::new()
+        .with_max_iterations(12)
+        .with_max_concurrent(4)
+        .with_sub_model_chars(120_000)
+        .with_output_cap_chars(5_000);
     insta::assert_snapshot!("system_custom_params", PromptSet::default().system(&p));
 }
 
@@ -108,7 +104,7 @@ fn closing_and_recovery_prompts() {
 
 #[test]
 fn user_template_with_sections_and_braces() {
-    let text = "Depth {depth}/{max_depth}.\n{tools}\nExample: `if (ok) {{ FINAL(x) }}`\n{recursion_section}";
+    let text = "Depth {{ depth }}/{{ max_depth }}.\n{{ tools }}\nExample: `if (ok) { FINAL(x) }`\n{{ recursion_section }}";
     let set = PromptSet::default()
         .with_template(TemplateName::System, text)
         .unwrap();
