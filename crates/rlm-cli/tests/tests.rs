@@ -6,6 +6,8 @@
 mod demo;
 #[path = "cli/errors.rs"]
 mod errors;
+#[path = "cli/real_runs.rs"]
+mod real_runs;
 #[path = "cli/run.rs"]
 mod run;
 #[path = "cli/sim_server.rs"]

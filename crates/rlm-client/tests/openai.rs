@@ -379,3 +379,64 @@ async fn request_model_overrides_the_default() {
     );
     assert_eq!(c.usage.total_tokens(), 0);
 }
+
+/// The JSON body of the one request `server` received.
+async fn sent_body(server: &MockServer) -> serde_json::Value {
+    let requests = server.received_requests().await.unwrap();
+    assert_eq!(requests.len(), 1);
+    serde_json::from_slice(&requests[0].body).unwrap()
+}
+
+#[tokio::test]
+async fn reasoning_models_get_max_completion_tokens_and_no_default_temperature() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(ok_body(&json!("ok"))))
+        .mount(&server)
+        .await;
+    // What the official API gets (the field is chosen by host; here it is forced onto the mock).
+    let gpt5 = OpenAiCompatible::builder("gpt-5-mini")
+        .base_url(format!("{}/v1", server.uri()))
+        .token_limit_field(rlm_client::TokenLimitField::MaxCompletionTokens)
+        .reasoning_effort("low")
+        .build()
+        .unwrap();
+    let c = gpt5
+        .complete(CompletionRequest::prompt("think").with_max_tokens(300))
+        .await
+        .unwrap();
+    assert_eq!(c.usage.reasoning_tokens, 3);
+    let body = sent_body(&server).await;
+    assert_eq!(body["max_completion_tokens"], 300);
+    assert_eq!(body["reasoning_effort"], "low");
+    for absent in ["max_tokens", "temperature"] {
+        assert!(body.get(absent).is_none(), "{absent} was sent: {body}");
+    }
+}
+
+#[tokio::test]
+async fn other_servers_get_max_tokens_and_the_request_effort_wins() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(ok_body(&json!("ok"))))
+        .mount(&server)
+        .await;
+    let vllm = OpenAiCompatible::builder("qwen")
+        .base_url(format!("{}/v1", server.uri()))
+        .reasoning_effort("high")
+        .build()
+        .unwrap();
+    vllm.complete(
+        CompletionRequest::prompt("x")
+            .with_max_tokens(40)
+            .with_temperature(0.2)
+            .with_reasoning_effort("medium"),
+    )
+    .await
+    .unwrap();
+    let body = sent_body(&server).await;
+    assert_eq!(body["max_tokens"], 40);
+    assert!((body["temperature"].as_f64().unwrap() - 0.2).abs() < 1e-6);
+    assert_eq!(body["reasoning_effort"], "medium");
+    assert!(body.get("max_completion_tokens").is_none(), "{body}");
+}

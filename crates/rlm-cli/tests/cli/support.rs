@@ -97,15 +97,22 @@ pub(crate) fn assert_one_error_line(stderr: &[u8]) -> String {
 }
 
 /// A loopback HTTP server that records the head (request line and headers) of the first request and
-/// answers it with 400, so the `rlm` run fails at once with a provider error.
+/// answers it with an error status (400 unless told), so the `rlm` run fails at once with a provider
+/// error.
 pub(crate) struct CaptureServer {
     pub(crate) url: String,
     handle: JoinHandle<String>,
 }
 
 impl CaptureServer {
-    /// Listens on a free loopback port; gives up (empty head) after a minute without a request.
+    /// Listens on a free loopback port and answers 400; gives up (empty head) after a minute without
+    /// a request.
     pub(crate) fn start() -> Self {
+        Self::answering(400, "Bad Request")
+    }
+
+    /// Like [`Self::start`], answering `status` `reason`.
+    pub(crate) fn answering(status: u16, reason: &'static str) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}/v1", listener.local_addr().unwrap());
         listener.set_nonblocking(true).unwrap();
@@ -132,7 +139,7 @@ impl CaptureServer {
             let body = r#"{"error":{"message":"captured","type":"invalid_request_error"}}"#;
             let _ = write!(
                 stream,
-                "HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                "HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
                 body.len()
             );
             String::from_utf8_lossy(&head).into_owned()

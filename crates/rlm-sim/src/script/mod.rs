@@ -91,6 +91,9 @@ pub struct ScriptConfig {
     pub chunks: usize,
     /// `max_concurrent` passed to `llm_batch` in batch mode. Default 16.
     pub batch_concurrency: usize,
+    /// Never finish: every root turn is a cell that prints and gives no answer (model-name token
+    /// `never`), to exercise what happens when a model runs out of turns. Default `false`.
+    pub never_finish: bool,
 }
 
 impl Default for ScriptConfig {
@@ -98,13 +101,15 @@ impl Default for ScriptConfig {
         Self {
             chunks: 32,
             batch_concurrency: 16,
+            never_finish: false,
         }
     }
 }
 
 impl ScriptConfig {
     /// This config with overrides read from the model name: a `-` separated token `c<N>` sets
-    /// `chunks`, `p<N>` sets `batch_concurrency` (N ≥ 1), e.g. `sim-root-batch-c64-p8`.
+    /// `chunks`, `p<N>` sets `batch_concurrency` (N ≥ 1), e.g. `sim-root-batch-c64-p8`; the token
+    /// `never` sets `never_finish`.
     ///
     /// ```
     /// use rlm_sim::script::ScriptConfig;
@@ -114,6 +119,10 @@ impl ScriptConfig {
     #[must_use]
     pub fn with_model_overrides(mut self, model: &str) -> Self {
         for token in model.split(['-', '_', ':', '/']) {
+            if token == "never" {
+                self.never_finish = true;
+                continue;
+            }
             let Some(first) = token.chars().next() else {
                 continue;
             };

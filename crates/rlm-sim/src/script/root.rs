@@ -15,6 +15,12 @@ const REASON_MAX_CHARS: usize = 160;
 /// The reply of a root turn.
 pub(crate) fn respond(config: &ScriptConfig, mode: Mode, messages: &[ChatMessage]) -> String {
     let assistant_turns = messages.iter().filter(|m| m.role == "assistant").count();
+    if config.never_finish {
+        return format!(
+            "Still looking (turn {}).\n```repl\nprint(\"still looking\")\n```\n",
+            assistant_turns + 1
+        );
+    }
     match assistant_turns {
         0 => inspect_turn(),
         1 => match step_failure(messages, 1, STEP_1_MARKER) {

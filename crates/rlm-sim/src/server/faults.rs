@@ -57,7 +57,7 @@ impl Fault {
         let body = ErrorBody {
             error: ErrorDetail {
                 message: format!(
-                    "simulated fault: sub request {n} answers HTTP {} (every {}th)",
+                    "simulated fault: sub request {n} answers HTTP {} (one in every {})",
                     self.status, self.every
                 ),
                 kind: if self.status == 429 {

@@ -115,6 +115,7 @@ fn turn_2_sequential_mode_loops_over_llm_query_and_honours_overrides() {
     let config = ScriptConfig {
         chunks: 5,
         batch_concurrency: 3,
+        ..ScriptConfig::default()
     };
     let reply = respond_with(&config, "sim-root-batch", &history("sim-root-batch", 1));
     assert!(reply.contains("const n_chunks = 5;") && reply.contains("llm_batch(prompts, 3)"));
@@ -201,4 +202,15 @@ fn script_is_deterministic() {
         respond("sim-root-sequential", &messages),
         respond("sim-root-sequential", &messages)
     );
+}
+
+#[test]
+fn a_never_model_never_finishes() {
+    for step in 0..5 {
+        let reply = respond("sim-root-never", &history("sim-root-never", step));
+        assert!(
+            reply.contains("```repl") && !reply.contains("FINAL"),
+            "{reply}"
+        );
+    }
 }
