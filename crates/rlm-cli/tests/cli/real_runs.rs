@@ -174,7 +174,7 @@ fn an_endless_context_fails_fast_and_an_empty_one_is_warned_about() {
     let line = assert_one_error_line(&output.stderr);
     assert!(line.contains("larger than --max-context-size"), "{line}");
     assert!(
-        started.elapsed() < Duration::from_secs(60),
+        started.elapsed() < Duration::from_mins(1),
         "{:?}",
         started.elapsed()
     );
