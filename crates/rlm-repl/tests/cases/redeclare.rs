@@ -63,3 +63,54 @@ async fn a_bare_let_starts_undefined_as_in_a_console() {
         Some("[\"undefined\",\"undefined\",8]")
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cells_a_tokenizer_misreads_can_run_twice() {
+    for code in [
+        "n++ / 2; let y = 1 / 3",
+        "d-- / 1; let e = 2",
+        "if (ok) /[\"]/.test(s); let z = 1",
+        "let x = {} / 2; let w = 3",
+        "const pct = (hits++ / total) * 100; let q = 1",
+        "let x = a\ninstanceof B, y",
+    ] {
+        let (sb, _) = sandbox();
+        let givens =
+            "var n = 1, d = 1, ok = false, s = '', a = 1, B = Object, hits = 1, total = 2;";
+        assert_eq!(run(&sb, givens).await.error, None);
+        for _ in 0..2 {
+            assert_eq!(run(&sb, code).await.error, None, "{code}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_const_stays_constant_within_its_cell() {
+    let (sb, _) = sandbox();
+    let cell = run(&sb, "const c = 1\nprint(c)\nc += 1\nprint('not reached')").await;
+    assert_eq!(cell.stdout, "1\n");
+    assert_eq!(
+        cell.error.as_deref(),
+        Some("TypeError: 'c' is read-only (line 3)")
+    );
+    let cell = run(&sb, "const c = 2; const [d] = [c]; d").await;
+    assert_eq!(cell.error, None);
+    assert_eq!(cell.value.as_deref(), Some("2"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deeply_nested_cells_leave_the_sandbox_usable() {
+    let (sb, _) = sandbox();
+    for code in [
+        format!("let x = {}1{}", "(".repeat(10_000), ")".repeat(10_000)),
+        format!("let x = {}1", "[".repeat(20_000)),
+        format!("let x = 1{}", "+1".repeat(20_000)),
+    ] {
+        let _ = run(&sb, &code).await;
+    }
+    for _ in 0..2 {
+        let cell = run(&sb, "let x = 5; x").await;
+        assert_eq!(cell.error, None);
+        assert_eq!(cell.value.as_deref(), Some("5"));
+    }
+}
