@@ -1,5 +1,6 @@
 //! Repository-wide rules checked as tests: every Rust file opens with a `//!` doc saying what it is for,
-//! and the crates depend on each other only in the documented direction (docs/ARCHITECTURE.md).
+//! no source file passes 450 lines, every declared dependency is used, and the crates depend on each
+//! other only in the documented direction (docs/ARCHITECTURE.md).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -97,4 +98,118 @@ fn crates_depend_only_in_the_documented_direction() {
     }
     let client = rlm_dependencies(&crates.join("rlm-client/Cargo.toml"));
     assert!(client.is_empty(), "rlm-client must know no other rlm crate");
+}
+
+/// Longest a source file under `crates/*/src` or `src` may be: a longer file holds more than one idea.
+const MAX_LINES: usize = 450;
+
+#[test]
+fn no_source_file_is_longer_than_450_lines() {
+    let root = workspace_root();
+    let mut files = Vec::new();
+    rust_files(&root.join("src"), &mut files);
+    for entry in fs::read_dir(root.join("crates"))
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        rust_files(&entry.path().join("src"), &mut files);
+    }
+    assert!(files.len() > 50, "found only {} source files", files.len());
+    let long: Vec<String> = files
+        .iter()
+        .filter_map(|path| {
+            let lines = fs::read_to_string(path).unwrap_or_default().lines().count();
+            (lines > MAX_LINES).then(|| {
+                format!(
+                    "{} ({lines} lines)",
+                    path.strip_prefix(&root).unwrap_or(path).display()
+                )
+            })
+        })
+        .collect();
+    assert!(
+        long.is_empty(),
+        "split these files (at most {MAX_LINES} lines each):\n{}",
+        long.join("\n")
+    );
+}
+
+/// The dependency names of a manifest table (`[dependencies]`, `[dev-dependencies]`, ...).
+fn table_keys(manifest: &toml::Table, table: &str) -> Vec<String> {
+    manifest
+        .get(table)
+        .and_then(toml::Value::as_table)
+        .map(|t| t.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+/// Whether any Rust file under `dirs` names the crate `name` (as a path, a `use`, or a macro).
+fn uses_crate(dirs: &[PathBuf], name: &str) -> bool {
+    let ident = name.replace('-', "_");
+    let needles = [
+        format!("{ident}::"),
+        format!("use {ident}"),
+        format!("{ident}!"),
+    ];
+    let mut files = Vec::new();
+    for dir in dirs {
+        rust_files(dir, &mut files);
+    }
+    files.iter().any(|file| {
+        let text = fs::read_to_string(file).unwrap_or_default();
+        needles.iter().any(|needle| text.contains(needle.as_str()))
+    })
+}
+
+#[test]
+fn the_workspace_has_no_unused_dependency() {
+    let root = workspace_root();
+    let read = |path: &Path| -> toml::Table {
+        toml::from_str(&fs::read_to_string(path).unwrap_or_default()).unwrap_or_default()
+    };
+    let mut packages = vec![root.clone()];
+    for entry in fs::read_dir(root.join("crates"))
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        packages.push(entry.path());
+    }
+    let mut unused = Vec::new();
+    let mut declared = Vec::new();
+    for package in &packages {
+        let manifest = read(&package.join("Cargo.toml"));
+        let code = [package.join("src")];
+        let all_code = ["src", "tests", "benches", "examples"].map(|d| package.join(d));
+        for (table, dirs) in [
+            ("dependencies", &code[..]),
+            ("dev-dependencies", &all_code[..]),
+        ] {
+            for name in table_keys(&manifest, table) {
+                declared.push(name.clone());
+                if !uses_crate(dirs, &name) {
+                    unused.push(format!("{} [{table}] {name}", package.display()));
+                }
+            }
+        }
+    }
+    assert!(
+        unused.is_empty(),
+        "declared but never used (remove them or use them):\n{}",
+        unused.join("\n")
+    );
+    let workspace = read(&root.join("Cargo.toml"));
+    let shared = workspace
+        .get("workspace")
+        .and_then(|w| w.get("dependencies"))
+        .and_then(toml::Value::as_table)
+        .map(|t| t.keys().cloned().collect::<Vec<_>>())
+        .unwrap_or_default();
+    assert!(shared.len() > 10, "{shared:?}");
+    let orphans: Vec<&String> = shared.iter().filter(|d| !declared.contains(d)).collect();
+    assert!(
+        orphans.is_empty(),
+        "[workspace.dependencies] entries no member uses: {orphans:?}"
+    );
 }
