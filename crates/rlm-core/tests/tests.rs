@@ -9,6 +9,7 @@
 
 mod support;
 
+mod api;
 mod compaction;
 mod end_to_end;
 mod limits;
