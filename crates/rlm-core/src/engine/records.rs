@@ -17,21 +17,11 @@ impl Engine<'_> {
         blocks: &[String],
         outcome: &CellsOutcome,
     ) -> TrajectoryRecord {
-        TrajectoryRecord::Iteration(IterationRecord {
-            run_id: self.spec.run_id,
-            parent_run_id: self.spec.parent_run_id,
-            depth: self.spec.depth,
-            iteration,
-            final_request: false,
-            messages,
-            reply: reply.text.clone(),
-            code_blocks: blocks.to_vec(),
-            cells: outcome.cells.iter().map(cell_record).collect(),
-            answer: outcome.answer.clone(),
-            model_ms: millis(reply.elapsed),
-            cells_ms: millis(outcome.duration),
-            usage: reply.usage,
-        })
+        let mut record = self.record(iteration, messages, reply, outcome.answer.clone());
+        record.code_blocks = blocks.to_vec();
+        record.cells = outcome.cells.iter().map(cell_record).collect();
+        record.cells_ms = millis(outcome.duration);
+        TrajectoryRecord::Iteration(record)
     }
 
     /// The record of the final-answer request (no code runs in it).
@@ -42,12 +32,25 @@ impl Engine<'_> {
         reply: &Reply,
         answer: Option<String>,
     ) -> TrajectoryRecord {
-        TrajectoryRecord::Iteration(IterationRecord {
+        let mut record = self.record(iteration, messages, reply, answer);
+        record.final_request = true;
+        TrajectoryRecord::Iteration(record)
+    }
+
+    /// An iteration record of this run with the model's side filled in and no cells.
+    fn record(
+        &self,
+        iteration: usize,
+        messages: Vec<Message>,
+        reply: &Reply,
+        answer: Option<String>,
+    ) -> IterationRecord {
+        IterationRecord {
             run_id: self.spec.run_id,
             parent_run_id: self.spec.parent_run_id,
             depth: self.spec.depth,
             iteration,
-            final_request: true,
+            final_request: false,
             messages,
             reply: reply.text.clone(),
             code_blocks: Vec::new(),
@@ -56,7 +59,7 @@ impl Engine<'_> {
             model_ms: millis(reply.elapsed),
             cells_ms: 0,
             usage: reply.usage,
-        })
+        }
     }
 }
 
