@@ -82,7 +82,7 @@
 //! # Where to go next
 //! - `examples/`: `batch` (sequential vs `llm_batch` over a haystack), `summarize` (map–reduce over a
 //!   markdown document), `rate_limit` (100 prompts under a concurrency cap and a requests-per-minute
-//!   quota), `custom_provider` (your own [`LlmClient`](client::LlmClient) in an [`Rlm`](core::Rlm)).
+//!   quota), `custom_provider` (your own [`LlmClient`](client::LlmClient) in an [`Rlm`]).
 //! - `docs/GUIDE.md`: when to batch, choosing `max_concurrent`, chunk sizes, error strings, rate limits,
 //!   recursion, troubleshooting. `docs/ARCHITECTURE.md`: how the crates fit together.
 #![forbid(unsafe_code)]
