@@ -120,3 +120,29 @@ fn the_prompts_state_the_sandboxs_batch_concurrency() {
         DEFAULT_BATCH_CONCURRENCY
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_number_the_prompt_states_can_be_set() {
+    let code = repl("var r = llm_batch(['a', 'b']); print(r.length)");
+    let root = Arc::new(Scripted::replies("root", &[&code, "FINAL(ok)"]));
+    let rlm = Rlm::builder()
+        .root(root.clone())
+        .sub_client(Scripted::echo("sub"))
+        .max_iterations(7)
+        .max_concurrent(6)
+        .batch_concurrency(3)
+        .sub_prompt_chars(12_345)
+        .output_cap(4_321)
+        .build()
+        .unwrap();
+    rlm.completion("c", "q").await.unwrap();
+    let system = &root.requests()[0].messages[0].content;
+    for stated in [
+        "You have 7 turns",
+        "up to 3 at a time by default, never more than 6",
+        "about 12,345 characters per prompt",
+        "cut to 4,321 characters",
+    ] {
+        assert!(system.contains(stated), "{stated:?} not in:\n{system}");
+    }
+}

@@ -275,7 +275,7 @@ async fn root_provider_failure_is_an_error_with_the_cause() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sub_call_failures_are_strings_for_the_model() {
-    let code = repl("try { llm_query('x') } catch (e) { print('caught: ' + e.message) }");
+    let code = repl("var r = llm_query('x'); var b = llm_batch(['y']); print(r); print(b[0])");
     let root = Arc::new(Scripted::replies("root", &[&code, "FINAL(ok)"]));
     let sub = Arc::new(Scripted::new("sub", |_, _| {
         Err(ClientError::Other {
@@ -291,8 +291,9 @@ async fn sub_call_failures_are_strings_for_the_model() {
     let answer = rlm.completion("c", "q").await.unwrap();
     assert_eq!(answer.answer, "ok");
     let feedback = crate::support::last_user(&root.requests()[1]);
+    // One convention for both calls: the failure is a string in place of the reply.
     assert!(
-        feedback.contains("caught:") && feedback.contains("sub broke"),
+        feedback.contains("Output:\nError: sub broke\nError: sub broke"),
         "{feedback}"
     );
 }

@@ -290,3 +290,26 @@ fn named_sub_models_reach_the_trajectory() {
     );
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn loading_a_large_context_shows_progress() {
+    let dir = scratch_dir("large");
+    let context = context_file(
+        &dir,
+        &"a line of filler text for the loading test\n".repeat(400_000),
+    );
+    let server = SimServerProcess::start(&["--latency-ms", "1", "--chunks", "2"]);
+    let output = sim_run(
+        &server.url,
+        "sim-root-never",
+        &context,
+        &["--max-iterations", "1"],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("[rlm] loading the context (16.4 MiB of text)..."),
+        "{stderr}"
+    );
+    assert!(stderr.contains("[rlm] context loaded in "), "{stderr}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
