@@ -81,6 +81,8 @@ pub(crate) struct Host {
     pub(crate) discarding: Cell<bool>,
     /// Cancels the running cell; a never-triggered signal between cells.
     pub(crate) cancel: RefCell<Arc<Shutdown>>,
+    /// Whether the model has been told that a cell froze the global object.
+    pub(crate) frozen_reported: Cell<bool>,
 }
 
 impl Host {
@@ -108,6 +110,7 @@ impl Host {
             reserved,
             discarding: Cell::new(false),
             cancel: RefCell::new(Arc::new(Shutdown::new())),
+            frozen_reported: Cell::new(false),
         }
     }
 
@@ -243,10 +246,8 @@ impl Host {
         (result, elapsed)
     }
 
-    /// Appends a line of output.
-    pub(crate) fn print(&self, line: &str) {
-        let mut cell = self.cell.borrow_mut();
-        cell.output.push(line);
-        cell.output.push("\n");
+    /// Appends text to the cell's output.
+    pub(crate) fn print_raw(&self, text: &str) {
+        self.cell.borrow_mut().output.push(text);
     }
 }

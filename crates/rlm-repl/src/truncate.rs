@@ -72,6 +72,21 @@ impl OutputBuffer {
         }
     }
 
+    /// Counts `n` characters that were never copied out of the JavaScript heap because they fall in the
+    /// middle the buffer drops anyway; the caller pushes at least the tail's worth of text after them.
+    pub(crate) fn skip(&mut self, n: usize) {
+        if n > 0 {
+            self.total += n;
+            self.tail.clear();
+        }
+    }
+
+    /// Characters kept from the start of the output, and from its end.
+    pub(crate) fn halves(&self) -> (usize, usize) {
+        let head = self.cap / 2;
+        (head, self.cap - head)
+    }
+
     /// The text to show and the number of characters cut from its middle.
     pub(crate) fn finish(&self) -> (String, usize) {
         let shown = self.head_chars + self.tail.len();

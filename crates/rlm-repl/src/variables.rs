@@ -4,8 +4,8 @@
 use rquickjs::Ctx;
 use rquickjs::object::Filter;
 
-use crate::format;
 use crate::host::Host;
+use crate::{format, strings};
 
 /// Whether `name` is `context_N`.
 fn is_context_slot(name: &str) -> bool {
@@ -13,11 +13,26 @@ fn is_context_slot(name: &str) -> bool {
         .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
-/// Names of every global property, in definition order.
+/// Longest variable name copied whole; a longer one is listed by its first characters.
+const NAME_CAP: usize = 200;
+
+/// Longest error shown when reading a variable for `FINAL_VAR` throws.
+const THROWN_CAP: usize = 2_000;
+
+/// Names of every global property, in definition order (each at most [`NAME_CAP`] units, copied
+/// without ever copying a longer one whole).
 pub(crate) fn global_names(ctx: &Ctx<'_>) -> Vec<String> {
     ctx.globals()
-        .own_keys::<String>(Filter::new().string())
+        .own_keys::<rquickjs::String>(Filter::new().string())
         .filter_map(Result::ok)
+        .filter_map(|name| {
+            let bounded = strings::copy_bounded(ctx, &name, NAME_CAP).ok()?;
+            Some(if bounded.omitted == 0 {
+                bounded.head
+            } else {
+                format!("{}…", bounded.head)
+            })
+        })
         .collect()
 }
 
@@ -37,10 +52,31 @@ pub(crate) fn final_var(ctx: &Ctx<'_>, host: &Host, name: &str) -> Result<String
     let variables = user_variables(ctx, host);
     let known = variables.iter().any(|v| v == name) || name == "context" || is_context_slot(name);
     if known {
-        if let Ok(value) = ctx.globals().get::<_, rquickjs::Value>(name) {
-            return Ok(format::answer(ctx, &value));
+        let cap = host.limits.max_batch_bytes;
+        let read = ctx
+            .globals()
+            .get::<_, rquickjs::Value>(name)
+            .and_then(|value| format::answer(ctx, &value, cap));
+        // Interrupted, `toJSON` fails and the answer falls back to `String(value)`: not the answer.
+        if host.timed_out.get() {
+            let _ = ctx.catch();
+            return Err(format!(
+                "FINAL_VAR: reading \"{name}\" took longer than the CPU time limit of {} s (a getter or toJSON that does not end?) and was stopped",
+                host.limits.cpu_time_per_cell.as_secs_f64()
+            ));
         }
-        let _ = ctx.catch();
+        match read {
+            Ok(Ok(answer)) => return Ok(answer),
+            Ok(Err(length)) => {
+                return Err(format!(
+                    "FINAL_VAR: the value of \"{name}\" is {length} characters, more than the {cap} an answer may hold; store a shorter answer"
+                ));
+            }
+            Err(_) => {
+                let thrown = format::display(ctx, &ctx.catch(), THROWN_CAP);
+                return Err(format!("FINAL_VAR: reading \"{name}\" threw {thrown}"));
+            }
+        }
     }
     let list = if variables.is_empty() {
         "(none)".to_owned()

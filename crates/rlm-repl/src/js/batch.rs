@@ -15,9 +15,9 @@ use rquickjs::function::Opt;
 use rquickjs::{Array, Ctx, Exception, Function, Value};
 
 use super::{error_text, named};
-use crate::format::{self, type_name};
+use crate::format::type_name;
 use crate::host::Host;
-use crate::{SandboxLimits, SubcallKind};
+use crate::{SandboxLimits, SubcallKind, strings};
 
 pub(super) fn batch_fn<'js>(
     ctx: &Ctx<'js>,
@@ -31,10 +31,7 @@ pub(super) fn batch_fn<'js>(
         move |ctx: Ctx<'js>, prompts: Opt<Value<'js>>, limit: Opt<Value<'js>>| {
             let usage = format!("{name}(prompts, max_concurrent?)");
             let limits = &host.limits;
-            // A fresh function that reads only its argument: a string's own `length` cannot be
-            // redefined. (A JavaScript value captured by this closure would never be collected.)
-            let length_of: Function = ctx.eval("(function (s) { return s.length; })")?;
-            let prompts = batch_prompts(&ctx, &usage, limits, &length_of, prompts.0)?;
+            let prompts = batch_prompts(&ctx, &usage, limits, prompts.0)?;
             let max_concurrent = batch_limit(&ctx, name, limits.batch_concurrency, limit.0)?
                 .min(limits.max_concurrent_cap.max(1));
             let array = Array::new(ctx.clone())?;
@@ -55,7 +52,6 @@ fn batch_prompts<'js>(
     ctx: &Ctx<'js>,
     usage: &str,
     limits: &SandboxLimits,
-    length_of: &Function<'js>,
     value: Option<Value<'js>>,
 ) -> rquickjs::Result<Vec<String>> {
     let Some(value) = value.filter(|v| !v.is_undefined()) else {
@@ -84,11 +80,11 @@ fn batch_prompts<'js>(
             ),
         )
     };
-    let mut items = Vec::with_capacity(length);
+    let mut items: Vec<rquickjs::String> = Vec::with_capacity(length);
     let mut units: usize = 0;
     for i in 0..length {
         let item: Value = array.get(i)?;
-        if !item.is_string() {
+        let Some(text) = item.as_string() else {
             return Err(Exception::throw_type(
                 ctx,
                 &format!(
@@ -96,18 +92,17 @@ fn batch_prompts<'js>(
                     type_name(&item)
                 ),
             ));
-        }
-        let item_units: f64 = length_of.call((item.clone(),))?;
-        units = units.saturating_add(item_units as usize);
+        };
+        units = units.saturating_add(strings::length(ctx, text)?);
         if units > limits.max_batch_bytes {
             return Err(too_big(ctx));
         }
-        items.push(item);
+        items.push(text.clone());
     }
     let mut bytes: usize = 0;
     let mut prompts = Vec::with_capacity(length);
     for item in items {
-        let prompt = format::display(ctx, &item);
+        let prompt = strings::copy(ctx, &item)?;
         bytes = bytes.saturating_add(prompt.len());
         if bytes > limits.max_batch_bytes {
             return Err(too_big(ctx));

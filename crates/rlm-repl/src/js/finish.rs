@@ -20,9 +20,19 @@ pub(super) fn final_fn<'js>(ctx: &Ctx<'js>, host: &Rc<Host>) -> rquickjs::Result
                 "FINAL(value): missing value; pass the answer, e.g. FINAL(\"42\")",
             ));
         };
-        let answer = format::answer(&ctx, &value);
-        host.cell.borrow_mut().final_answer = Some(answer);
-        Ok(())
+        let cap = host.limits.max_batch_bytes;
+        match format::answer(&ctx, &value, cap)? {
+            Ok(answer) => {
+                host.cell.borrow_mut().final_answer = Some(answer);
+                Ok(())
+            }
+            Err(length) => Err(Exception::throw_range(
+                &ctx,
+                &format!(
+                    "FINAL(value): the answer is {length} characters, more than the {cap} an answer may hold"
+                ),
+            )),
+        }
     })?;
     named(f, "FINAL")
 }
@@ -36,7 +46,9 @@ pub(super) fn final_var_fn<'js>(
     let host = host.clone();
     let f = Function::new(ctx.clone(), move |ctx: Ctx<'js>, name: Opt<Value<'js>>| {
         let name = match name.0 {
-            Some(v) if v.is_string() => format::display(&ctx, &v),
+            Some(v) if v.is_string() => {
+                super::query::text_within(&ctx, "FINAL_VAR", "name", &v, 1_000)?
+            }
             other => {
                 let got = other.as_ref().map_or("nothing", type_name);
                 return Err(Exception::throw_type(

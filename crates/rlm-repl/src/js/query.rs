@@ -22,8 +22,9 @@ pub(super) fn query_fn<'js>(
     let f = Function::new(
         ctx.clone(),
         move |ctx: Ctx<'js>, prompt: Opt<Value<'js>>, options: Opt<Value<'js>>| {
+            let cap = host.limits.max_batch_bytes;
             let prompt = match prompt.0 {
-                Some(v) if v.is_string() => format::display(&ctx, &v),
+                Some(v) if v.is_string() => text_within(&ctx, name, "prompt", &v, cap)?,
                 Some(v) if !v.is_undefined() => {
                     return Err(Exception::throw_type(
                         &ctx,
@@ -40,7 +41,7 @@ pub(super) fn query_fn<'js>(
                     ));
                 }
             };
-            let options = query_options(&ctx, name, options.0)?;
+            let options = query_options(&ctx, name, cap, options.0)?;
             match host.query(kind, prompt, options) {
                 Ok(answer) => Ok(answer),
                 // The cell is being stopped: end it here rather than hand code a string.
@@ -54,16 +55,53 @@ pub(super) fn query_fn<'js>(
     named(f, name)
 }
 
+/// Longest model name accepted in `options.model`.
+const MODEL_NAME_CAP: usize = 1_000;
+
+/// The exact text of the string `value`, refused with a `RangeError` naming `what` when it is over
+/// `cap` units (checked before it is copied) or `cap` bytes.
+pub(super) fn text_within<'js>(
+    ctx: &Ctx<'js>,
+    name: &str,
+    what: &str,
+    value: &Value<'js>,
+    cap: usize,
+) -> rquickjs::Result<String> {
+    let too_long = |size: usize| {
+        Exception::throw_range(
+            ctx,
+            &format!(
+                "{name}: the {what} is {size} characters, more than the {cap} one call takes; send less (slice it smaller)"
+            ),
+        )
+    };
+    let Some(s) = value.as_string() else {
+        return Ok(String::new());
+    };
+    match format::exact(ctx, s, cap)? {
+        Ok(text) if text.len() <= cap => Ok(text),
+        Ok(text) => Err(too_long(text.len())),
+        Err(length) => Err(too_long(length)),
+    }
+}
+
 fn query_options<'js>(
     ctx: &Ctx<'js>,
     name: &str,
+    cap: usize,
     value: Option<Value<'js>>,
 ) -> rquickjs::Result<QueryOptions> {
     let Some(value) = value.filter(|v| !v.is_undefined() && !v.is_null()) else {
         return Ok(QueryOptions::default());
     };
     if value.is_string() {
-        return Ok(QueryOptions::default().with_model(format::display(ctx, &value)));
+        return Ok(QueryOptions::default().with_model(text_within(
+            ctx,
+            name,
+            "model name",
+            &value,
+            MODEL_NAME_CAP,
+        )?));
     }
     let Some(object) = value.as_object() else {
         return Err(Exception::throw_type(
@@ -74,10 +112,14 @@ fn query_options<'js>(
             ),
         ));
     };
-    let text = |key: &str| {
-        option_field(ctx, object, name, key, "a string", |v| {
-            v.is_string().then(|| format::display(ctx, v))
-        })
+    let text = |key: &str, cap: usize| -> rquickjs::Result<Option<String>> {
+        let Some(v) = option_field(ctx, object, name, key, "a string", |v| {
+            v.is_string().then(|| v.clone())
+        })?
+        else {
+            return Ok(None);
+        };
+        text_within(ctx, name, &format!("options.{key}"), &v, cap).map(Some)
     };
     let number = |key: &str| option_field(ctx, object, name, key, "a number", Value::as_number);
     let max_tokens = match number("max_tokens")? {
@@ -91,10 +133,10 @@ fn query_options<'js>(
         None => None,
     };
     Ok(QueryOptions {
-        model: text("model")?,
+        model: text("model", MODEL_NAME_CAP)?,
         max_tokens,
         temperature: number("temperature")?.map(|t| t as f32),
-        system: text("system")?,
+        system: text("system", cap)?,
     })
 }
 

@@ -18,6 +18,12 @@ use crate::rewrite::rewrite_declarations;
 use crate::truncate::truncate_middle;
 use crate::variables::user_variables;
 
+/// Told once when a cell froze the global object (or made it non-extensible).
+const FROZEN_GLOBALS: &str = "Note: this cell froze the global object (Object.freeze / preventExtensions \
+on globalThis). That cannot be undone in this sandbox: new top-level variables can no longer be \
+declared (assignments to existing ones may fail too); keep working with the variables you have, or \
+use properties of an object you own.";
+
 /// Most jobs, and longest time, spent discarding what a stopped cell left queued.
 const DISCARD_MAX_JOBS: usize = 100_000;
 const DISCARD_MAX_TIME: Duration = Duration::from_secs(1);
@@ -34,6 +40,7 @@ impl Worker {
         let code = rewrite_declarations(code);
         let (value, error) = self.context.with(|ctx| self.eval(&ctx, code));
         host.deadline.set(None);
+        let error = error.map(|text| self.name_out_of_memory(text));
         // Jobs left queued by a stopped cell run (interrupted at once) into throwaway state.
         let cell = host.cell.replace(host.new_cell());
         self.discard_pending_jobs();
@@ -42,11 +49,14 @@ impl Worker {
         let (restored, variables) = self
             .context
             .with(|ctx| (self.restore_reserved(&ctx), user_variables(&ctx, &host)));
-        let error = match (error, restored) {
-            (error, Ok(())) => error,
-            (None, Err(e)) => Some(e),
-            (Some(error), Err(e)) => Some(format!("{error}\n{e}")),
-        };
+        let frozen = self
+            .context
+            .with(|ctx| !crate::pristine::globals_extensible(&ctx));
+        let notice = (frozen && !host.frozen_reported.replace(true)).then_some(FROZEN_GLOBALS);
+        let error = [error, restored.err(), notice.map(str::to_owned)]
+            .into_iter()
+            .flatten()
+            .reduce(|all, more| format!("{all}\n{more}"));
         if error.is_some() {
             self.runtime.run_gc();
         }
@@ -94,7 +104,7 @@ impl Worker {
                     };
                     let shown = value
                         .filter(|v| !v.is_undefined())
-                        .map(|v| format::inspect(ctx, &v));
+                        .map(|v| format::inspect(ctx, &v, self.host.limits.output_cap_chars));
                     break (shown, None);
                 }
                 PromiseState::Rejected => {
@@ -111,6 +121,18 @@ impl Worker {
             && !self.host.is_cancelled()
             && ctx.execute_pending_job()
         {}
+        // The cell's promise settled, but work it left queued ran into the CPU limit.
+        if self.host.timed_out.get() && outcome.1.is_none() {
+            let _ = ctx.catch();
+            return (
+                outcome.0,
+                Some(format!(
+                    "TimeoutError: the cell finished, but background work it started (promise jobs, \
+                     async functions left running) used up the CPU time limit of {} s and was stopped",
+                    self.host.limits.cpu_time_per_cell.as_secs_f64()
+                )),
+            );
+        }
         outcome
     }
 
@@ -147,8 +169,16 @@ impl Worker {
             let _ = ctx.catch();
             return cpu_message(self.host.limits.cpu_time_per_cell);
         }
-        let text = describe(ctx, error);
-        if text.contains("out of memory") {
+        describe(ctx, error, self.host.limits.output_cap_chars)
+    }
+
+    /// Replaces QuickJS's out-of-memory errors by the sandbox's message. Out of memory, QuickJS
+    /// sometimes cannot even build the error and throws `null`; memory is measured outside the
+    /// context (the runtime is locked inside it).
+    fn name_out_of_memory(&self, text: String) -> String {
+        let near_limit =
+            || self.runtime.memory_usage().malloc_size as f64 >= 0.9 * self.runtime_limit() as f64;
+        if text.contains("out of memory") || (text == "Uncaught null" && near_limit()) {
             return memory_message(self.runtime_limit());
         }
         text

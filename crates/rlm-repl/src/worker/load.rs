@@ -62,12 +62,16 @@ impl Worker {
         let n = self.contexts_loaded;
         let loaded = self.context.with(|ctx| {
             let value = if json {
-                ctx.json_parse(text)
-                    .map_err(|e| format!("the context is not valid JSON: {}", describe(&ctx, &e)))
+                ctx.json_parse(text).map_err(|e| {
+                    format!(
+                        "the context is not valid JSON: {}",
+                        describe(&ctx, &e, self.host.limits.output_cap_chars)
+                    )
+                })
             } else {
                 rquickjs::String::from_str(ctx.clone(), &text)
                     .map(rquickjs::String::into_value)
-                    .map_err(|e| describe(&ctx, &e))
+                    .map_err(|e| describe(&ctx, &e, self.host.limits.output_cap_chars))
             }?;
             // context_N never changes: read-only and not redefinable.
             ctx.globals()
@@ -75,12 +79,12 @@ impl Worker {
                     format!("context_{n}"),
                     Property::from(value.clone()).enumerable(),
                 )
-                .map_err(|e| describe(&ctx, &e))?;
+                .map_err(|e| describe(&ctx, &e, self.host.limits.output_cap_chars))?;
             self.context_reset
                 .clone()
                 .restore(&ctx)
                 .and_then(|reset| reset.call::<_, ()>((value.clone(),)))
-                .map_err(|e| describe(&ctx, &e))?;
+                .map_err(|e| describe(&ctx, &e, self.host.limits.output_cap_chars))?;
             let facts = self.facts(&ctx, &value, item_lengths)?;
             Ok::<_, String>((Persistent::save(&ctx, value), facts))
         });

@@ -31,25 +31,30 @@ pub(super) fn memory_message(limit: usize) -> String {
     )
 }
 
+/// Most units of a stack trace read to find the cell's line.
+const STACK_CAP: usize = 4_000;
+
 /// `Name: message (line N)` for a JavaScript exception, `Uncaught <value>` for a thrown
-/// non-Error value, or the Rust error text.
-pub(super) fn describe(ctx: &Ctx<'_>, error: &rquickjs::Error) -> String {
+/// non-Error value, or the Rust error text; at most about `cap` units of each part.
+pub(super) fn describe(ctx: &Ctx<'_>, error: &rquickjs::Error, cap: usize) -> String {
     if !error.is_exception() {
         return error.to_string();
     }
     let thrown = ctx.catch();
-    match format::error_text(&thrown) {
+    match format::error_text(ctx, &thrown, cap) {
         Some(text) => {
             let stack = thrown
                 .as_object()
-                .and_then(|o| o.get::<_, Option<String>>("stack").ok().flatten())
+                .and_then(|o| o.get::<_, rquickjs::Value>("stack").ok())
+                .filter(rquickjs::Value::is_string)
+                .map(|s| format::display(ctx, &s, STACK_CAP))
                 .unwrap_or_default();
             match line_in_cell(&stack) {
                 Some(line) => format!("{text} (line {line})"),
                 None => text,
             }
         }
-        None => format!("Uncaught {}", format::inspect(ctx, &thrown)),
+        None => format!("Uncaught {}", format::inspect(ctx, &thrown, cap)),
     }
 }
 

@@ -118,6 +118,7 @@ impl Worker {
         runtime.set_interrupt_handler(Some(Box::new(move || interrupt_host.should_interrupt())));
         let (reserved, context_reset, facts_of) = context
             .with(|ctx| -> rquickjs::Result<_> {
+                crate::pristine::install(&ctx)?;
                 let mut saved = Vec::new();
                 for (name, value) in reserved_functions(&ctx, &host, config.recursive_functions)? {
                     let reset = define_reserved(&ctx, name, value.clone())?;
@@ -164,13 +165,25 @@ impl Worker {
                     }
                 }
                 Command::FinalVar(name, reply) => {
-                    let _ = reply.send(self.context.with(|ctx| final_var(&ctx, &self.host, &name)));
+                    let answer = self.bounded(|ctx, host| final_var(ctx, host, &name));
+                    let _ = reply.send(answer);
                 }
                 Command::Variables(reply) => {
-                    let _ = reply.send(self.context.with(|ctx| user_variables(&ctx, &self.host)));
+                    let _ = reply.send(self.bounded(user_variables));
                 }
             }
         }
+    }
+
+    /// Runs `work` (which may run user code: getters, `toJSON`) under the CPU-time limit of a cell.
+    fn bounded<T>(&self, work: impl FnOnce(&rquickjs::Ctx<'_>, &Host) -> T) -> T {
+        let host = &self.host;
+        host.timed_out.set(false);
+        host.deadline
+            .set(std::time::Instant::now().checked_add(host.limits.cpu_time_per_cell));
+        let result = self.context.with(|ctx| work(&ctx, host));
+        host.deadline.set(None);
+        result
     }
 
     /// The heap limit in force.

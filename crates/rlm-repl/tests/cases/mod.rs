@@ -2,6 +2,7 @@
 
 mod basics;
 mod batch;
+mod hostile;
 mod isolation;
 mod lifecycle;
 mod limits;
