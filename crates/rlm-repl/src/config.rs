@@ -2,7 +2,9 @@
 
 use std::time::Duration;
 
-use crate::SandboxError;
+use serde::{Deserialize, Serialize};
+
+use crate::{Isolation, SandboxError};
 
 /// Concurrency of `llm_batch` when the code gives none: 10.
 pub const DEFAULT_BATCH_CONCURRENCY: usize = 10;
@@ -17,7 +19,7 @@ pub const DEFAULT_BATCH_CONCURRENCY: usize = 10;
 ///     .with_max_batch_bytes(8 << 20);
 /// assert!(limits.validate().is_ok());
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct SandboxLimits {
     /// CPU time one cell may use (time blocked in sub-calls does not count). Default 30 s.
@@ -173,6 +175,8 @@ pub struct SandboxConfig {
     pub limits: SandboxLimits,
     /// Define `rlm_query` / `rlm_batch` (child RLMs, routed with [`SubcallKind::Rlm`](crate::SubcallKind::Rlm)).
     pub recursive_functions: bool,
+    /// Where the interpreter runs: a thread of this process (the default) or a child process.
+    pub isolation: Isolation,
 }
 
 impl SandboxConfig {
@@ -181,6 +185,7 @@ impl SandboxConfig {
         Self {
             limits,
             recursive_functions: false,
+            isolation: Isolation::Thread,
         }
     }
 
@@ -188,6 +193,13 @@ impl SandboxConfig {
     #[must_use]
     pub fn with_limits(mut self, limits: SandboxLimits) -> Self {
         self.limits = limits;
+        self
+    }
+
+    /// Sets where the interpreter runs.
+    #[must_use]
+    pub fn with_isolation(mut self, isolation: Isolation) -> Self {
+        self.isolation = isolation;
         self
     }
 

@@ -1,6 +1,8 @@
 //! The value loaded into the sandbox as `context`, how much memory it needs, and the facts about it
 //! as JavaScript sees them.
 
+use serde::{Deserialize, Serialize};
+
 /// A context to load into the sandbox as `context` / `context_N`.
 #[derive(Clone, PartialEq)]
 #[non_exhaustive]
@@ -54,7 +56,7 @@ impl From<serde_json::Value> for ContextValue {
 }
 
 /// The shape of `context` as JavaScript holds it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum ContextShape {
     /// A string (text, or a JSON string).
@@ -70,7 +72,7 @@ pub enum ContextShape {
 /// What JavaScript code sees of a loaded context. Lengths are in UTF-16 code units, exactly what
 /// `context.length` and `s.length` return; an item that is not a string counts the length of its
 /// `JSON.stringify` text.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ContextFacts {
     /// The shape of `context`.
@@ -84,7 +86,7 @@ pub struct ContextFacts {
 }
 
 /// A loaded context: its index `N` (it is `context_N`) and its facts.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct LoadedContext {
     /// `N` of `context_N`.

@@ -4,9 +4,10 @@
 use std::fmt;
 
 use futures::StreamExt;
+use serde::{Deserialize, Serialize};
 
 /// Which JavaScript function family made a sub-call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum SubcallKind {
     /// `llm_query` / `llm_batch`: a plain call to a sub-model.
@@ -21,7 +22,7 @@ pub enum SubcallKind {
 /// let options = rlm_repl::QueryOptions::default().with_model("fast").with_max_tokens(200);
 /// assert_eq!(options.model.as_deref(), Some("fast"));
 /// ```
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct QueryOptions {
     /// Name of the sub-model to use instead of the run's default one.
@@ -65,7 +66,7 @@ impl QueryOptions {
 }
 
 /// What kind of failure a [`SubcallError`] is: whether trying again can help.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum SubcallErrorKind {
     /// The model provider failed after its retries (or could not be reached).
@@ -93,7 +94,7 @@ pub enum SubcallErrorKind {
 /// assert_eq!(e.to_string(), "the sub-call limit is reached");
 /// assert!(!e.is_retryable());
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SubcallError {
     kind: SubcallErrorKind,
     message: String,

@@ -1,22 +1,22 @@
-//! State shared between the sandbox thread and its host functions, and the host-call interface
-//! the JavaScript-facing functions use: [`Host::query`] and [`Host::batch`] block the (synchronous)
-//! JavaScript thread on the async [`SubcallHandler`], bounded by the host-call timeout and cancelled
-//! with the cell. This is the one boundary between the interpreter and the rest of rlm.
+//! State shared between the interpreter and its host functions, and the host-call interface the
+//! JavaScript-facing functions use: [`Host::query`] and [`Host::batch`] block the (synchronous)
+//! JavaScript thread on the [`Upstream`] (the handler in this process, or the parent of a child
+//! process), and keep sub-call time out of the cell's CPU time. This is the one boundary between
+//! the interpreter and the rest of rlm.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
-use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use tokio::runtime::Handle;
 use tokio::sync::watch;
 
+use crate::protocol::{HostCall, HostReply};
 use crate::truncate::OutputBuffer;
+use crate::upstream::{Upstream, cancelled, stopping};
 use crate::{
-    QueryOptions, SandboxLimits, SubcallError, SubcallErrorKind, SubcallHandler, SubcallKind,
-    SubcallRecord,
+    QueryOptions, SandboxLimits, SubcallError, SubcallErrorKind, SubcallKind, SubcallRecord,
 };
 
 /// A one-way stop signal: a flag for the interrupt handler and a signal that cancels a host
@@ -45,13 +45,10 @@ impl Shutdown {
         self.flag.load(Ordering::Relaxed)
     }
 
-    fn subscribe(&self) -> watch::Receiver<bool> {
+    pub(crate) fn subscribe(&self) -> watch::Receiver<bool> {
         self.signal.subscribe()
     }
 }
-
-/// Why a host call of a cancelled cell failed.
-const CANCELLED: &str = "the cell was cancelled";
 
 /// What the current cell has produced so far.
 #[derive(Debug)]
@@ -61,10 +58,9 @@ pub(crate) struct CellState {
     pub(crate) subcalls: Vec<SubcallRecord>,
 }
 
-/// Everything host functions need, owned by the sandbox thread.
+/// Everything host functions need, owned by the interpreter's thread.
 pub(crate) struct Host {
-    handler: Arc<dyn SubcallHandler>,
-    handle: Handle,
+    upstream: Box<dyn Upstream>,
     pub(crate) shutdown: Arc<Shutdown>,
     pub(crate) limits: SandboxLimits,
     pub(crate) cell: RefCell<CellState>,
@@ -88,15 +84,13 @@ pub(crate) struct Host {
 impl Host {
     /// The host of a new sandbox: no cell running, nothing reserved beyond `reserved`.
     pub(crate) fn new(
-        handler: Arc<dyn SubcallHandler>,
-        handle: Handle,
+        upstream: Box<dyn Upstream>,
         shutdown: Arc<Shutdown>,
         limits: SandboxLimits,
         reserved: Vec<&'static str>,
     ) -> Self {
         Self {
-            handler,
-            handle,
+            upstream,
             shutdown,
             cell: RefCell::new(CellState {
                 output: OutputBuffer::new(0),
@@ -151,10 +145,17 @@ impl Host {
         options: QueryOptions,
     ) -> Result<String, SubcallError> {
         let prompt_chars = prompt.chars().count();
-        let handler = Arc::clone(&self.handler);
-        let (result, duration) =
-            self.block_on(async move { handler.query(kind, prompt, options).await });
-        let result = result.and_then(|r| r);
+        let call = HostCall::Query {
+            kind,
+            prompt,
+            options,
+        };
+        let (reply, duration) = self.call(call);
+        let result = match reply {
+            HostReply::Answer(result) => result,
+            HostReply::Failed(e) => Err(e),
+            HostReply::Answers(_) => Err(mismatched()),
+        };
         self.record(kind, prompt_chars, &result, duration);
         result
     }
@@ -171,12 +172,16 @@ impl Host {
         }
         let count = prompts.len();
         let chars: Vec<usize> = prompts.iter().map(|p| p.chars().count()).collect();
-        let handler = Arc::clone(&self.handler);
-        let (result, duration) =
-            self.block_on(async move { handler.batch(kind, prompts, max_concurrent).await });
-        let mut results = match result {
-            Ok(results) => results,
-            Err(e) => vec![Err(e); count],
+        let call = HostCall::Batch {
+            kind,
+            prompts,
+            max_concurrent,
+        };
+        let (reply, duration) = self.call(call);
+        let mut results = match reply {
+            HostReply::Answers(results) => results,
+            HostReply::Failed(e) => vec![Err(e); count],
+            HostReply::Answer(_) => vec![Err(mismatched()); count],
         };
         results.resize_with(count, || {
             Err(SubcallError::new(
@@ -211,43 +216,35 @@ impl Host {
         });
     }
 
-    /// Runs a handler future to completion on this (non-tokio) thread, bounded by the host
-    /// call timeout and cancelled by shutdown. Time spent here does not count as CPU time.
-    fn block_on<T>(&self, future: impl Future<Output = T>) -> (Result<T, SubcallError>, Duration) {
-        let started = Instant::now();
-        let stopping =
-            || SubcallError::new(SubcallErrorKind::Cancelled, "the sandbox is shutting down");
-        let cancelled = || SubcallError::new(SubcallErrorKind::Cancelled, CANCELLED);
+    /// Makes one host call through the upstream, unless the sandbox is stopping or the cell is
+    /// cancelled. The time it takes does not count as CPU time.
+    fn call(&self, call: HostCall) -> (HostReply, Duration) {
         if self.shutdown.is_triggered() {
-            return (Err(stopping()), Duration::ZERO);
+            return (HostReply::Failed(stopping()), Duration::ZERO);
         }
         if self.is_cancelled() || self.discarding.get() {
-            return (Err(cancelled()), Duration::ZERO);
+            return (HostReply::Failed(cancelled()), Duration::ZERO);
         }
-        let limit = self.limits.host_call_timeout;
-        let mut stop = self.shutdown.subscribe();
-        let mut cancel = self.cancel.borrow().subscribe();
-        let result = self.handle.block_on(async move {
-            tokio::select! {
-                result = tokio::time::timeout(limit, future) => result.map_err(|_| {
-                    SubcallError::new(
-                        SubcallErrorKind::Timeout,
-                        format!("the call timed out after {} s", limit.as_secs_f64()),
-                    )
-                }),
-                _ = stop.wait_for(|stopped| *stopped) => Err(stopping()),
-                _ = cancel.wait_for(|cancelled| *cancelled) => Err(cancelled()),
-            }
-        });
+        let started = Instant::now();
+        let cancel = Arc::clone(&self.cancel.borrow());
+        let reply = self.upstream.call(call, &cancel);
         let elapsed = started.elapsed();
         if let Some(deadline) = self.deadline.get() {
             self.deadline.set(deadline.checked_add(elapsed));
         }
-        (result, elapsed)
+        (reply, elapsed)
     }
 
     /// Appends text to the cell's output.
     pub(crate) fn print_raw(&self, text: &str) {
         self.cell.borrow_mut().output.push(text);
     }
+}
+
+/// The error of a reply that does not match its call (a broken upstream).
+fn mismatched() -> SubcallError {
+    SubcallError::new(
+        SubcallErrorKind::Other,
+        "the host answered a different kind of call",
+    )
 }

@@ -1,6 +1,8 @@
 //! rlm-repl: the QuickJS sandbox in which root models run JavaScript.
 //!
-//! A [`Sandbox`] owns one QuickJS runtime on a dedicated OS thread. Code sees `context`
+//! A [`Sandbox`] owns one QuickJS runtime, on a dedicated OS thread or in a child process
+//! ([`Isolation`]; a program that uses its own executable as the child calls
+//! [`run_sandbox_child_if_requested`] first thing in `main`). Code sees `context`
 //! (loaded with [`Sandbox::load_context`]), calls sub-models synchronously with
 //! `llm_query(prompt, options?)` / `llm_batch(prompts, max_concurrent?)`, prints with
 //! `print` / `console.log`, and answers with `FINAL(value)` / `FINAL_VAR(name)`. Sub-calls go
@@ -33,26 +35,33 @@
 //! # }
 //! ```
 
+mod child;
 mod config;
 mod context;
+mod driver;
 mod error;
 mod format;
 mod handler;
 mod host;
+mod interpreter;
+mod isolation;
 mod js;
 mod pristine;
+mod protocol;
 mod result;
 mod rewrite;
 mod sandbox;
 mod strings;
 mod truncate;
+mod upstream;
 mod variables;
-mod worker;
 
+pub use child::{CHILD_FLAG, run_sandbox_child_if_requested};
 pub use config::{DEFAULT_BATCH_CONCURRENCY, SandboxConfig, SandboxLimits};
 pub use context::{ContextFacts, ContextShape, ContextValue, LoadedContext};
 pub use error::SandboxError;
 pub use handler::{QueryOptions, SubcallError, SubcallErrorKind, SubcallHandler, SubcallKind};
+pub use isolation::{Confinement, Isolation, ProcessOptions};
 pub use result::{CellResult, SubcallRecord};
 pub use sandbox::{DEFAULT_REPORTED_ITEMS, Sandbox};
 pub use truncate::truncate_middle;

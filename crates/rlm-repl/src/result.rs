@@ -3,10 +3,12 @@
 use std::fmt;
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
+
 use crate::SubcallKind;
 
 /// One sub-call made by a cell.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct SubcallRecord {
     /// Which function family made it.
@@ -22,7 +24,7 @@ pub struct SubcallRecord {
 }
 
 /// The outcome of running one cell.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CellResult {
     /// Captured `print` / `console.*` output, cut from the middle to the output cap.
@@ -41,11 +43,14 @@ pub struct CellResult {
     pub variables: Vec<String>,
     /// Characters of output cut from the middle of `stdout`.
     pub truncated_chars: usize,
+    /// Set when a process sandbox was restarted during or just before this cell: what the
+    /// restart cost (the variables of earlier cells) and what was reloaded (the contexts).
+    pub restart: Option<String>,
 }
 
 impl CellResult {
-    /// The text the model sees for this cell: output, echoed value, error, and a note
-    /// when the cell produced nothing.
+    /// The text the model sees for this cell: output, echoed value, error, the restart note, and
+    /// a note when the cell produced nothing.
     pub fn render(&self) -> String {
         let mut parts: Vec<String> = Vec::new();
         if !self.stdout.is_empty() {
@@ -56,6 +61,9 @@ impl CellResult {
         }
         if let Some(error) = &self.error {
             parts.push(error.clone());
+        }
+        if let Some(restart) = &self.restart {
+            parts.push(restart.clone());
         }
         if parts.is_empty() {
             parts.push("(no output)".to_owned());

@@ -1,24 +1,29 @@
-//! The public `Sandbox` handle: sends commands to the sandbox thread and awaits the answers.
+//! The public `Sandbox` handle: sends requests to its driver (thread or process) and awaits the
+//! responses.
 
-use std::sync::{Arc, mpsc};
+use std::sync::Arc;
 
 use tokio::runtime::Handle;
-use tokio::sync::oneshot;
 
+use crate::driver::Driver;
 use crate::host::Shutdown;
-use crate::worker::{Command, spawn};
-use crate::{CellResult, ContextValue, LoadedContext, SandboxConfig, SandboxError, SubcallHandler};
+use crate::protocol::{Request, Response};
+use crate::{
+    CellResult, Confinement, ContextValue, LoadedContext, SandboxConfig, SandboxError,
+    SubcallHandler,
+};
 
 /// Item lengths [`Sandbox::load_context`] reports.
 pub const DEFAULT_REPORTED_ITEMS: usize = 100;
 
-/// A QuickJS sandbox on its own OS thread, where model-written JavaScript runs with
-/// `context`, `llm_query`, `llm_batch`, `print`, `FINAL`, `FINAL_VAR` and `SHOW_VARS`.
+/// A QuickJS sandbox, where model-written JavaScript runs with `context`, `llm_query`,
+/// `llm_batch`, `print`, `FINAL`, `FINAL_VAR` and `SHOW_VARS`: on its own OS thread, or in a child
+/// process ([`Isolation`](crate::Isolation)).
 ///
-/// Cells run one at a time. Dropping the sandbox stops its thread promptly, even while a
-/// cell loops or waits on the handler.
+/// Cells run one at a time. Dropping the sandbox stops its thread (or kills its process) promptly,
+/// even while a cell loops or waits on the handler.
 pub struct Sandbox {
-    commands: mpsc::Sender<Command>,
+    driver: Driver,
     shutdown: Arc<Shutdown>,
 }
 
@@ -34,7 +39,8 @@ impl Sandbox {
     /// Starts a sandbox. Call it inside a tokio runtime: host calls run the handler's
     /// futures on that runtime (`Handle::current()`). Unusable limits (see
     /// [`SandboxLimits::validate`](crate::SandboxLimits::validate)) give
-    /// [`SandboxError::InvalidLimits`].
+    /// [`SandboxError::InvalidLimits`]. A process sandbox starts its child in the background; a
+    /// child that cannot start fails the first request with [`SandboxError::Init`].
     pub fn new(
         config: SandboxConfig,
         handler: Arc<dyn SubcallHandler>,
@@ -44,19 +50,20 @@ impl Sandbox {
             SandboxError::Init("Sandbox::new must be called inside a tokio runtime".to_owned())
         })?;
         let shutdown = Arc::new(Shutdown::new());
-        let commands = spawn(config, handler, handle, shutdown.clone())?;
-        Ok(Self { commands, shutdown })
+        let driver = Driver::start(config, handler, &handle, shutdown.clone())?;
+        Ok(Self { driver, shutdown })
     }
 
-    async fn ask<T>(
-        &self,
-        make: impl FnOnce(oneshot::Sender<T>) -> Command,
-    ) -> Result<T, SandboxError> {
-        let (reply, answer) = oneshot::channel();
-        self.commands
-            .send(make(reply))
-            .map_err(|_| SandboxError::Closed)?;
-        answer.await.map_err(|_| SandboxError::Closed)
+    /// The OS limits the child of a process sandbox runs under, once it is ready; `None` for a
+    /// thread sandbox.
+    pub fn confinement(&self) -> Option<Confinement> {
+        self.driver.confinement()
+    }
+
+    async fn ask(&self, request: Request) -> Result<Response, SandboxError> {
+        self.driver
+            .request(request, Arc::new(Shutdown::new()))
+            .await
     }
 
     /// Loads a context: defines `context_N` (N = 0, 1, ...) and sets `context` to it.
@@ -74,7 +81,16 @@ impl Sandbox {
         value: ContextValue,
         items: usize,
     ) -> Result<LoadedContext, SandboxError> {
-        self.ask(|reply| Command::Load(value, items, reply)).await?
+        match self
+            .ask(Request::Load {
+                context: value,
+                items,
+            })
+            .await?
+        {
+            Response::Loaded(loaded) => loaded.map_err(SandboxError::ContextLoad),
+            _ => Err(mismatched()),
+        }
     }
 
     /// Runs one cell. JavaScript errors and exceeded limits are reported in
@@ -87,25 +103,31 @@ impl Sandbox {
         let code = code.to_owned();
         let signal = Arc::new(Shutdown::new());
         let mut cancel = CancelOnDrop(Some(signal.clone()));
-        let result = self
-            .ask(|reply| Command::Execute(code, signal, reply))
-            .await;
+        let result = self.driver.request(Request::Execute { code }, signal).await;
         cancel.0 = None;
-        result
+        match result? {
+            Response::Cell(cell) => Ok(cell),
+            _ => Err(mismatched()),
+        }
     }
 
     /// The value of a variable as the run's answer (strings as-is, other values as JSON).
     /// `Err` is a message for the model listing the defined variables.
     pub async fn final_var(&self, name: &str) -> Result<String, String> {
         let name = name.to_owned();
-        self.ask(|reply| Command::FinalVar(name, reply))
-            .await
-            .map_err(|e| e.to_string())?
+        match self.ask(Request::FinalVar { name }).await {
+            Ok(Response::FinalVar(answer)) => answer,
+            Ok(_) => Err(mismatched().to_string()),
+            Err(e) => Err(e.to_string()),
+        }
     }
 
     /// Names of the user's variables, in definition order.
     pub async fn variables(&self) -> Result<Vec<String>, SandboxError> {
-        self.ask(Command::Variables).await
+        match self.ask(Request::Variables).await? {
+            Response::Variables(names) => Ok(names),
+            _ => Err(mismatched()),
+        }
     }
 }
 
@@ -125,4 +147,9 @@ impl Drop for Sandbox {
     fn drop(&mut self) {
         self.shutdown.trigger();
     }
+}
+
+/// The error of a response that does not answer its request (a broken driver).
+fn mismatched() -> SandboxError {
+    SandboxError::Init("the sandbox answered a different request".to_owned())
 }

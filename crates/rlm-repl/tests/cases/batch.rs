@@ -3,9 +3,9 @@
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use rlm_repl::{Sandbox, SandboxConfig};
+use rlm_repl::SandboxConfig;
 
-use super::support::{Fake, run, sandbox};
+use super::support::{Fake, run, sandbox, start};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn results_keep_order_and_failures_are_error_strings() {
@@ -32,7 +32,7 @@ async fn max_concurrent_is_accepted_both_ways_and_clamped_to_the_cap() {
 async fn sixteen_prompts_run_concurrently_within_the_limit() {
     let latency = Duration::from_millis(50);
     let fake = Fake::with_latency(latency);
-    let sb = Sandbox::new(SandboxConfig::default(), fake.clone()).unwrap();
+    let sb = start(SandboxConfig::default(), fake.clone()).unwrap();
     let started = Instant::now();
     let cell = run(
         &sb,

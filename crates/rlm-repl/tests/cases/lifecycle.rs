@@ -2,9 +2,9 @@
 
 use std::time::{Duration, Instant};
 
-use rlm_repl::{Sandbox, SandboxConfig};
+use rlm_repl::SandboxConfig;
 
-use super::support::{Fake, run, sandbox};
+use super::support::{Fake, run, sandbox, start};
 
 /// Number of OS threads of this process.
 fn thread_count() -> usize {
@@ -51,7 +51,7 @@ async fn dropping_a_sandbox_blocked_in_a_host_call_or_a_loop_ends_its_thread() {
         "for (;;) { try { llm_query('x') } catch {} }",
     ] {
         let sb = std::sync::Arc::new(
-            Sandbox::new(
+            start(
                 SandboxConfig::default(),
                 Fake::with_latency(Duration::from_hours(1)),
             )
@@ -78,7 +78,7 @@ async fn dropping_a_sandbox_blocked_in_a_host_call_or_a_loop_ends_its_thread() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn new_outside_a_runtime_is_an_error() {
     let handle = std::thread::spawn(|| {
-        Sandbox::new(SandboxConfig::default(), Fake::with_latency(Duration::ZERO))
+        start(SandboxConfig::default(), Fake::with_latency(Duration::ZERO))
             .unwrap_err()
             .to_string()
     });
@@ -96,13 +96,13 @@ async fn debug_output_is_small() {
 #[test]
 fn sandbox_can_be_shared_across_tasks() {
     fn assert_send_sync<T: Send + Sync>() {}
-    assert_send_sync::<Sandbox>();
+    assert_send_sync::<rlm_repl::Sandbox>();
     assert_send_sync::<rlm_repl::CellResult>();
 }
 
 #[tokio::test]
 async fn works_on_a_current_thread_runtime_with_timers() {
-    let sb = Sandbox::new(
+    let sb = start(
         SandboxConfig::default(),
         Fake::with_latency(Duration::from_millis(20)),
     )
@@ -124,7 +124,7 @@ impl rlm_repl::SubcallHandler for Recursive {
     ) -> Result<String, rlm_repl::SubcallError> {
         let config = SandboxConfig::default().with_recursive_functions(true);
         let failed = |e: rlm_repl::SandboxError| rlm_repl::SubcallError::provider(e.to_string());
-        let child = Sandbox::new(config, std::sync::Arc::new(Recursive)).map_err(failed)?;
+        let child = start(config, std::sync::Arc::new(Recursive)).map_err(failed)?;
         let cell = child.execute(&prompt).await.map_err(failed)?;
         Ok(cell.final_answer.unwrap_or_default())
     }
@@ -133,7 +133,7 @@ impl rlm_repl::SubcallHandler for Recursive {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sandboxes_nest_through_the_handler() {
     let config = SandboxConfig::default().with_recursive_functions(true);
-    let sb = Sandbox::new(config, std::sync::Arc::new(Recursive)).unwrap();
+    let sb = start(config, std::sync::Arc::new(Recursive)).unwrap();
     let cell = run(
         &sb,
         r#"rlm_query("FINAL('child ' + rlm_query(\"FINAL('grandchild')\"))")"#,
@@ -148,7 +148,7 @@ async fn dropping_an_execute_future_cancels_the_cell() {
     use std::sync::atomic::Ordering;
     // CPU limit 30 s, host-call timeout 15 minutes, a handler that takes a minute.
     let fake = Fake::with_latency(Duration::from_mins(1));
-    let sb = Sandbox::new(SandboxConfig::default(), fake.clone()).unwrap();
+    let sb = start(SandboxConfig::default(), fake.clone()).unwrap();
     let prompt_start = Duration::from_secs(10);
     assert_eq!(run(&sb, "1").await.value.as_deref(), Some("1"));
 

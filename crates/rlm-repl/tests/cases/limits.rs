@@ -2,9 +2,9 @@
 
 use std::time::{Duration, Instant};
 
-use rlm_repl::{ContextValue, Sandbox, SandboxConfig, SandboxLimits};
+use rlm_repl::{ContextValue, SandboxConfig, SandboxLimits};
 
-use super::support::{Fake, run, sandbox_with};
+use super::support::{Fake, run, sandbox_with, start};
 
 fn limits(f: impl FnOnce(&mut SandboxLimits)) -> SandboxConfig {
     let mut config = SandboxConfig::default();
@@ -35,7 +35,7 @@ async fn busy_loops_are_stopped_even_inside_try_catch() {
 async fn time_blocked_in_subcalls_does_not_count_as_cpu() {
     let fake = Fake::with_latency(Duration::from_millis(150));
     let config = limits(|l| l.cpu_time_per_cell = Duration::from_millis(250));
-    let sb = Sandbox::new(config, fake).unwrap();
+    let sb = start(config, fake).unwrap();
     let cell = run(
         &sb,
         "for (let i = 0; i < 4; i++) llm_query('x' + i); 'done'",
@@ -50,7 +50,7 @@ async fn time_blocked_in_subcalls_does_not_count_as_cpu() {
 async fn host_calls_have_their_own_timeout() {
     let fake = Fake::with_latency(Duration::from_mins(1));
     let config = limits(|l| l.host_call_timeout = Duration::from_millis(100));
-    let sb = Sandbox::new(config, fake).unwrap();
+    let sb = start(config, fake).unwrap();
     let started = Instant::now();
     let cell = run(&sb, "[llm_query('slow'), llm_batch(['a', 'b'])[1]]").await;
     assert!(started.elapsed() < Duration::from_secs(30));
@@ -202,13 +202,13 @@ async fn unusable_limits_are_refused() {
         ("max_concurrent_cap", |l| l.max_concurrent_cap = 0),
     ];
     for (field, set) in cases {
-        let error = Sandbox::new(limits(set), Fake::with_latency(Duration::ZERO)).unwrap_err();
+        let error = start(limits(set), Fake::with_latency(Duration::ZERO)).unwrap_err();
         assert!(
             matches!(&error, rlm_repl::SandboxError::InvalidLimits(m) if m.starts_with(field)),
             "{field}: {error}"
         );
     }
-    assert!(Sandbox::new(SandboxConfig::default(), Fake::with_latency(Duration::ZERO)).is_ok());
+    assert!(start(SandboxConfig::default(), Fake::with_latency(Duration::ZERO)).is_ok());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

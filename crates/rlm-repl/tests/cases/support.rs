@@ -101,7 +101,15 @@ pub(crate) fn sandbox() -> (Sandbox, Arc<Fake>) {
 /// A sandbox with the given config and a zero-latency fake.
 pub(crate) fn sandbox_with(config: SandboxConfig) -> (Sandbox, Arc<Fake>) {
     let fake = Fake::with_latency(Duration::ZERO);
-    (Sandbox::new(config, fake.clone()).unwrap(), fake)
+    (start(config, fake.clone()).unwrap(), fake)
+}
+
+/// `Sandbox::new` with the isolation of this test binary (a thread, or a process).
+pub(crate) fn start(
+    config: SandboxConfig,
+    handler: Arc<dyn SubcallHandler>,
+) -> Result<Sandbox, rlm_repl::SandboxError> {
+    Sandbox::new(config.with_isolation(crate::isolation()), handler)
 }
 
 /// Runs a cell, returning the result.

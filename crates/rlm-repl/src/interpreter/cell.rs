@@ -70,6 +70,7 @@ impl Worker {
             subcalls: cell.subcalls,
             variables,
             truncated_chars,
+            restart: None,
         }
     }
 
