@@ -137,11 +137,22 @@ fn no_source_file_is_longer_than_450_lines() {
 
 /// The dependency names of a manifest table (`[dependencies]`, `[dev-dependencies]`, ...).
 fn table_keys(manifest: &toml::Table, table: &str) -> Vec<String> {
-    manifest
-        .get(table)
+    let keys = |t: Option<&toml::Value>| -> Vec<String> {
+        t.and_then(toml::Value::as_table)
+            .map(|t| t.keys().cloned().collect())
+            .unwrap_or_default()
+    };
+    // `[table]` and every `[target.'cfg(..)'.table]`.
+    let mut names = keys(manifest.get(table));
+    for target in manifest
+        .get("target")
         .and_then(toml::Value::as_table)
-        .map(|t| t.keys().cloned().collect())
-        .unwrap_or_default()
+        .into_iter()
+        .flat_map(|targets| targets.values())
+    {
+        names.extend(keys(target.get(table)));
+    }
+    names
 }
 
 /// Whether any Rust file under `dirs` names the crate `name` (as a path, a `use`, or a macro).
