@@ -60,6 +60,12 @@ impl Sandbox {
         self.driver.confinement()
     }
 
+    /// The process id of a process sandbox's child, while one runs (to watch it, or to place it in
+    /// a cgroup); `None` for a thread sandbox. It changes when the child is restarted.
+    pub fn process_id(&self) -> Option<u32> {
+        self.driver.process_id()
+    }
+
     async fn ask(&self, request: Request) -> Result<Response, SandboxError> {
         self.driver
             .request(request, Arc::new(Shutdown::new()))

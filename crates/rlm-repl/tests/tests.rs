@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod cases;
+mod thread_only;
 
 /// The isolation every case runs with.
 fn isolation() -> rlm_repl::Isolation {

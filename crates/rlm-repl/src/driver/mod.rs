@@ -54,6 +54,14 @@ impl Driver {
         }
     }
 
+    /// The process id of the current child (process driver, once a child is ready).
+    pub(crate) fn process_id(&self) -> Option<u32> {
+        match self {
+            Self::Thread(_) => None,
+            Self::Process(driver) => driver.process_id(),
+        }
+    }
+
     /// The OS limits of the current child (process driver, once a child is ready).
     pub(crate) fn confinement(&self) -> Option<Confinement> {
         match self {

@@ -7,4 +7,4 @@ mod isolation;
 mod lifecycle;
 mod limits;
 mod redeclare;
-mod support;
+pub(crate) mod support;

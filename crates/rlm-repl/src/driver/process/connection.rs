@@ -127,6 +127,11 @@ impl Connection {
         self.frames.recv().await
     }
 
+    /// The child's process id (while it has not been reaped).
+    pub(super) fn process_id(&self) -> Option<u32> {
+        self.process.id()
+    }
+
     /// Whether the child has exited already.
     pub(super) fn has_exited(&mut self) -> bool {
         !matches!(self.process.try_wait(), Ok(None))

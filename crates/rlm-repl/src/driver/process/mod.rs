@@ -15,6 +15,9 @@ use crate::protocol::{ChildInit, Request, Response};
 use crate::{Confinement, ProcessOptions, SandboxConfig, SandboxError, SubcallHandler};
 use supervisor::Supervisor;
 
+/// The process id and OS limits of the running child, for the sandbox's owner to read.
+type ChildSlot = Arc<Mutex<Option<(u32, Confinement)>>>;
+
 type Job = (
     Request,
     Arc<Shutdown>,
@@ -24,7 +27,7 @@ type Job = (
 /// The handle of a process sandbox's supervising task.
 pub(crate) struct ProcessDriver {
     jobs: mpsc::UnboundedSender<Job>,
-    confinement: Arc<Mutex<Option<Confinement>>>,
+    child: ChildSlot,
 }
 
 impl ProcessDriver {
@@ -46,14 +49,14 @@ impl ProcessDriver {
             recursive_functions: config.recursive_functions,
             confine: options.os_limits,
         };
-        let confinement = Arc::new(Mutex::new(None));
+        let child: ChildSlot = Arc::new(Mutex::new(None));
         let supervisor = Supervisor {
             program,
             options,
             init,
             handler,
             shutdown,
-            confinement: confinement.clone(),
+            published: child.clone(),
             contexts: Vec::new(),
             child: None,
             started_once: false,
@@ -61,7 +64,7 @@ impl ProcessDriver {
         };
         let (jobs, inbox) = mpsc::unbounded_channel();
         handle.spawn(supervise(supervisor, inbox));
-        Ok(Self { jobs, confinement })
+        Ok(Self { jobs, child })
     }
 
     /// Queues `request` and waits for its response.
@@ -79,7 +82,12 @@ impl ProcessDriver {
 
     /// The OS limits of the current child, once one is ready.
     pub(crate) fn confinement(&self) -> Option<Confinement> {
-        self.confinement.lock().ok().and_then(|c| *c)
+        self.child.lock().ok().and_then(|c| *c).map(|(_, c)| c)
+    }
+
+    /// The process id of the current child, while one runs.
+    pub(crate) fn process_id(&self) -> Option<u32> {
+        self.child.lock().ok().and_then(|c| *c).map(|(pid, _)| pid)
     }
 }
 

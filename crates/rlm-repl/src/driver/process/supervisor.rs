@@ -37,7 +37,8 @@ pub(super) struct Supervisor {
     pub(super) init: ChildInit,
     pub(super) handler: Arc<dyn SubcallHandler>,
     pub(super) shutdown: Arc<Shutdown>,
-    pub(super) confinement: Arc<Mutex<Option<Confinement>>>,
+    /// What the owner may read of the running child (its pid and OS limits).
+    pub(super) published: Arc<Mutex<Option<(u32, Confinement)>>>,
     /// The encoded load frames of every context loaded so far, replayed into a new child.
     pub(super) contexts: Vec<Arc<[u8]>>,
     pub(super) child: Option<Connection>,
@@ -83,6 +84,7 @@ impl Supervisor {
             }
             Loss::Died(how) => {
                 self.child = None;
+                self.publish(None);
                 format!("SandboxError: the sandbox process died ({how})")
             }
         };
@@ -152,9 +154,7 @@ impl Supervisor {
         let max_frame = max_frame_from_child(&self.init.limits);
         let (child, confinement) = Connection::start(&self.program, &self.init, max_frame).await?;
         self.started_once = true;
-        if let Ok(mut slot) = self.confinement.lock() {
-            *slot = Some(confinement);
-        }
+        self.publish(child.process_id().map(|pid| (pid, confinement)));
         self.child = Some(child);
         for frame in self.contexts.clone() {
             let limit = load_time_limit(frame.len());
@@ -200,7 +200,14 @@ impl Supervisor {
         )
     }
 
+    fn publish(&self, child: Option<(u32, Confinement)>) {
+        if let Ok(mut slot) = self.published.lock() {
+            *slot = child;
+        }
+    }
+
     async fn take_child_killed(&mut self) -> String {
+        self.publish(None);
         match self.child.take() {
             Some(child) => child.kill().await,
             None => "it was gone".to_owned(),
