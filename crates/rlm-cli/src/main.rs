@@ -55,6 +55,8 @@ use crate::args::{Cli, Command};
 use crate::exit::{CliError, ExitClass};
 
 fn main() -> ExitCode {
+    // A process sandbox re-enters this executable as its child: that must happen before anything else.
+    rlm::repl::run_sandbox_child_if_requested();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => return clap_failure(&error),

@@ -134,6 +134,9 @@ impl Progress {
                 "retrying {model} in {:.2}s (attempt {attempt} failed: {error})",
                 wait.as_secs_f64()
             )),
+            Event::SandboxRestarted { depth, note } => {
+                self.line(&format!("depth {depth}: {note}"));
+            }
             Event::RateLimitWait { model, .. } => {
                 let due = state
                     .last_wait_line

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use rlm_client::{ContextWindows, LlmClient, PriceTable, ResiliencePolicy};
 use rlm_prompts::PromptSet;
-use rlm_repl::SandboxLimits;
+use rlm_repl::{Isolation, SandboxLimits};
 
 use crate::compaction::Compaction;
 use crate::events::EventSink;
@@ -57,6 +57,7 @@ pub struct RlmBuilder {
     pub(crate) prices: PriceTable,
     pub(crate) windows: ContextWindows,
     pub(crate) sandbox_limits: Option<SandboxLimits>,
+    pub(crate) isolation: Isolation,
     pub(crate) output_cap: Option<usize>,
     pub(crate) batch_concurrency: Option<usize>,
     pub(crate) sub_prompt_chars: Option<usize>,
@@ -81,6 +82,7 @@ impl Default for RlmBuilder {
             prices: PriceTable::new(),
             windows: ContextWindows::built_in(),
             sandbox_limits: None,
+            isolation: Isolation::Thread,
             output_cap: None,
             batch_concurrency: None,
             sub_prompt_chars: None,
@@ -216,6 +218,15 @@ impl RlmBuilder {
     /// a configuration error, never silently replaced.
     pub fn sandbox_limits(mut self, limits: SandboxLimits) -> Self {
         self.sandbox_limits = Some(limits);
+        self
+    }
+
+    /// Where each sandbox's interpreter runs (default [`Isolation::Thread`]). With
+    /// [`Isolation::Process`] a cell stuck in a native built-in is killed with its child process,
+    /// which is restarted with the contexts reloaded; a program that runs its own executable as the
+    /// child calls [`rlm_repl::run_sandbox_child_if_requested`] first thing in `main`.
+    pub fn sandbox_isolation(mut self, isolation: Isolation) -> Self {
+        self.isolation = isolation;
         self
     }
 

@@ -102,6 +102,14 @@ pub enum Event {
         /// Estimated tokens after.
         tokens_after: u64,
     },
+    /// A process sandbox was restarted (a cell overran its CPU limit inside a native built-in, or
+    /// the child died): the variables of earlier cells are lost, the contexts were reloaded.
+    SandboxRestarted {
+        /// Depth of the run.
+        depth: usize,
+        /// What the model was told.
+        note: String,
+    },
     /// A run (root or child) ended.
     RunFinished {
         /// Depth of the run.

@@ -117,6 +117,7 @@ pub(crate) async fn complete(
     let work = async {
         if slot.sandbox.is_none() {
             let config = SandboxConfig::new(settings.sandbox_limits.clone())
+                .with_isolation(settings.isolation.clone())
                 // `rlm_*` exist whenever sub-calls do; at the depth limit they are plain calls.
                 .with_recursive_functions(0 < settings.max_depth);
             slot.sandbox = Some(Sandbox::new(config, Arc::clone(&slot.handler) as _)?);

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use rlm_client::{LlmClient, PriceTable, Resilient};
 use rlm_prompts::PromptSet;
-use rlm_repl::SandboxLimits;
+use rlm_repl::{Isolation, SandboxLimits};
 use tokio::sync::Semaphore;
 
 use crate::builder::MAX_DEPTH_LIMIT;
@@ -35,6 +35,8 @@ pub(crate) struct Settings {
     pub(crate) sandbox_slots: Arc<SandboxSlots>,
     pub(crate) prices: PriceTable,
     pub(crate) sandbox_limits: SandboxLimits,
+    /// Where each sandbox's interpreter runs.
+    pub(crate) isolation: Isolation,
     /// Wall-clock limit of one cell, sub-calls included.
     pub(crate) cell_timeout: Duration,
     pub(crate) compaction: Compaction,
@@ -52,6 +54,7 @@ impl fmt::Debug for Settings {
             .field("limits", &self.limits)
             .field("max_concurrent", &self.max_concurrent)
             .field("sandbox_limits", &self.sandbox_limits)
+            .field("isolation", &self.isolation)
             .field("cell_timeout", &self.cell_timeout)
             .field("events", &self.events)
             .finish_non_exhaustive()
@@ -118,6 +121,7 @@ pub(crate) fn build(builder: RlmBuilder) -> Result<Settings, RlmError> {
         limits: builder.limits,
         prices: builder.prices,
         sandbox_limits,
+        isolation: builder.isolation,
         cell_timeout: builder.cell_timeout,
         compaction: builder.compaction,
         prompts: builder.prompts,

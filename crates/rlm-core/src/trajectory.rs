@@ -90,6 +90,9 @@ pub struct CellRecord {
     pub subcalls: usize,
     /// Sub-calls that failed.
     pub failed_subcalls: usize,
+    /// Set when a process sandbox was restarted during or just before the cell: what was lost.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restart: Option<String>,
 }
 
 /// The older turns of a run were replaced by a summary the root model wrote.

@@ -6,7 +6,7 @@ use std::time::Duration;
 use clap::Args;
 
 use super::parse::{parse_duration, parse_size};
-use super::shared::{ProviderArgs, SimArgs};
+use super::shared::{ProviderArgs, SandboxArgs, SimArgs};
 
 /// Flags of `rlm demo`.
 #[derive(Debug, Clone, Args)]
@@ -22,6 +22,8 @@ pub(crate) struct DemoArgs {
     pub(crate) needles: u32,
     #[command(flatten)]
     pub(crate) sim: SimArgs,
+    #[command(flatten)]
+    pub(crate) sandbox: SandboxArgs,
     /// Sub-calls in flight at once in the batch run.
     #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub(crate) max_concurrent: u32,

@@ -9,7 +9,7 @@ use super::parse::{
     Cap, parse_big_size, parse_duration, parse_limit, parse_model_number, parse_model_price,
     parse_positive_f64, parse_price, parse_query, parse_size,
 };
-use super::shared::ProviderArgs;
+use super::shared::{ProviderArgs, SandboxArgs};
 
 /// Flags of `rlm run`.
 #[derive(Debug, Clone, Args)]
@@ -29,6 +29,8 @@ pub(crate) struct RunArgs {
     pub(crate) query: String,
     #[command(flatten)]
     pub(crate) provider: ProviderArgs,
+    #[command(flatten)]
+    pub(crate) sandbox: SandboxArgs,
     /// Global cap on concurrent sub-model calls (llm_batch's own value is clamped to it).
     #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub(crate) max_concurrent: u32,

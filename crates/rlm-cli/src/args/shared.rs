@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use clap::{Args, ValueEnum};
 
-use super::parse::parse_env_name;
+use super::parse::{parse_duration, parse_env_name};
 
 /// Model providers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -107,6 +107,40 @@ impl ProviderArgs {
             .rev()
             .find(|s| s.name.is_none())
             .map(|s| s.model.as_str())
+    }
+}
+
+/// Where the sandbox's interpreter runs (`--sandbox`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum SandboxMode {
+    /// A child process, killed and restarted when a cell overruns its CPU limit (the default).
+    Process,
+    /// A thread of the rlm process: starts faster, but a cell stuck in a native built-in cannot be
+    /// stopped.
+    Thread,
+}
+
+/// The sandbox's flags, shared by `rlm run` and `rlm demo`.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct SandboxArgs {
+    /// Where model code runs: process (killed and restarted when a cell overruns its CPU limit) or
+    /// thread (faster to start, no hard kill).
+    #[arg(long, value_enum, default_value_t = SandboxMode::Process)]
+    pub(crate) sandbox: SandboxMode,
+    /// CPU time one code cell may use (time waiting for sub-calls does not count), e.g. 30s.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
+    pub(crate) cell_cpu_limit: std::time::Duration,
+}
+
+impl SandboxArgs {
+    /// The isolation these flags ask for; the process child is this executable, re-entered.
+    pub(crate) fn isolation(&self) -> rlm::repl::Isolation {
+        match self.sandbox {
+            SandboxMode::Process => {
+                rlm::repl::Isolation::Process(rlm::repl::ProcessOptions::default())
+            }
+            SandboxMode::Thread => rlm::repl::Isolation::Thread,
+        }
     }
 }
 

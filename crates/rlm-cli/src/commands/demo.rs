@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use rlm::client::{DEFAULT_REQUEST_TIMEOUT, LlmClient, OpenAiCompatible};
+use rlm::repl::SandboxLimits;
 use rlm::{Limits, PartialRun, Rlm, RlmAnswer};
 use rlm_sim::haystack::{HaystackConfig, check_answer, generate};
 use rlm_sim::{SimServer, SimServerHandle};
@@ -212,6 +213,10 @@ async fn run_once(
         .sub_client(clients.sub)
         .max_concurrent(args.max_concurrent as usize)
         .limits(Limits::default().with_timeout(args.timeout.unwrap_or(DEFAULT_RUN_TIMEOUT)))
+        .sandbox_limits(
+            SandboxLimits::default().with_cpu_time_per_cell(args.sandbox.cell_cpu_limit),
+        )
+        .sandbox_isolation(args.sandbox.isolation())
         .on_event(move |event| sink.on_event(event))
         .build()?;
     let started = Instant::now();

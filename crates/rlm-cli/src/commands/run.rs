@@ -245,8 +245,10 @@ fn build_rlm(
         .context_windows(windows)
         .sandbox_limits(
             SandboxLimits::default()
-                .with_max_batch_bytes(usize::try_from(args.max_batch_bytes).unwrap_or(usize::MAX)),
+                .with_max_batch_bytes(usize::try_from(args.max_batch_bytes).unwrap_or(usize::MAX))
+                .with_cpu_time_per_cell(args.sandbox.cell_cpu_limit),
         )
+        .sandbox_isolation(args.sandbox.isolation())
         .on_event(move |event| progress.on_event(event));
     for (name, description, client) in &clients.named {
         builder = builder.sub_model(name.clone(), description.clone(), client.clone());

@@ -35,6 +35,16 @@ impl Engine<'_> {
         let cap = self.shared.settings.sandbox_limits.output_cap_chars;
         for (index, code) in blocks.iter().enumerate() {
             let cell = self.execute(code).await?;
+            if let Some(note) = &cell.restart {
+                tracing::warn!(depth = self.spec.depth, "the sandbox process was restarted");
+                self.shared
+                    .settings
+                    .events
+                    .emit(&crate::Event::SandboxRestarted {
+                        depth: self.spec.depth,
+                        note: note.clone(),
+                    });
+            }
             let rendered = model_view(&cell, cap);
             if self.is_root()
                 && cell.error.is_none()

@@ -72,6 +72,7 @@ fn cell_record(cell: &CellResult) -> CellRecord {
         duration_ms: millis(cell.duration),
         subcalls: cell.subcalls.len(),
         failed_subcalls: cell.subcalls.iter().filter(|s| s.error).count(),
+        restart: cell.restart.clone(),
     }
 }
 

@@ -40,6 +40,7 @@ impl Handler {
         let child_context = Context::text(prompt);
         let handler = Arc::new(Handler::new(depth, run_id, Some(Arc::clone(shared))));
         let config = SandboxConfig::new(shared.settings.sandbox_limits.clone())
+            .with_isolation(shared.settings.isolation.clone())
             // `rlm_*` exist whenever sub-calls do; at the depth limit they are plain calls.
             .with_recursive_functions(depth < shared.settings.max_depth);
         let failed = |what: &str, e: &dyn std::fmt::Display| {
