@@ -64,4 +64,21 @@ pub(crate) struct SimServerArgs {
     pub(crate) port: u16,
     #[command(flatten)]
     pub(crate) sim: SimArgs,
+    /// Replay the code cells of FILE (separated by lines that are exactly `---`) as the root model's
+    /// turns, then answer FINAL: reproduces a run's code, or drives the sandbox with chosen cells.
+    #[arg(long, value_name = "FILE", value_parser = parse_cells)]
+    pub(crate) cells: Option<Cells>,
+}
+
+/// The cells of a `--cells` file.
+#[derive(Debug, Clone)]
+pub(crate) struct Cells(pub(crate) Vec<String>);
+
+fn parse_cells(path: &str) -> Result<Cells, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+    let cells = rlm_sim::script::split_cells(&text);
+    if cells.is_empty() {
+        return Err(format!("{path} holds no cells"));
+    }
+    Ok(Cells(cells))
 }

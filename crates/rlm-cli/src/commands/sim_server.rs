@@ -19,10 +19,13 @@ pub(crate) async fn run(args: SimServerArgs) -> Result<(), CliError> {
     // Listen for Ctrl-C / SIGTERM before announcing the URL: a signal sent as soon as the URL is read
     // must stop the server cleanly, not kill it with the default disposition.
     let stop = StopSignal::install()?;
-    let config = SimServerConfig {
+    let mut config = SimServerConfig {
         addr: SocketAddr::from((Ipv4Addr::LOCALHOST, args.port)),
         ..sim_config(&args.sim)
     };
+    if let Some(cells) = args.cells {
+        config.script.cells = cells.0;
+    }
     let server = SimServer::start(config)
         .await
         .map_err(|e| CliError::usage(format!("could not start the simulated model: {e}")))?;

@@ -32,10 +32,12 @@
 //! ```
 
 mod message;
+mod replay;
 mod root;
 mod sub;
 
 pub use message::ChatMessage;
+pub use replay::{CELL_SEPARATOR, split_cells};
 
 /// How the root script queries the chunks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,6 +96,9 @@ pub struct ScriptConfig {
     /// Never finish: every root turn is a cell that prints and gives no answer (model-name token
     /// `never`), to exercise what happens when a model runs out of turns. Default `false`.
     pub never_finish: bool,
+    /// Cells to replay instead of the magic-number script (see [`split_cells`]): root turn N runs
+    /// cell N, then the model answers `FINAL(replayed N cells)`. Default none.
+    pub cells: Vec<String>,
 }
 
 impl Default for ScriptConfig {
@@ -102,6 +107,7 @@ impl Default for ScriptConfig {
             chunks: 32,
             batch_concurrency: 16,
             never_finish: false,
+            cells: Vec::new(),
         }
     }
 }
@@ -153,6 +159,9 @@ pub fn respond(model: &str, messages: &[ChatMessage]) -> String {
 pub fn respond_with(config: &ScriptConfig, model: &str, messages: &[ChatMessage]) -> String {
     match TurnKind::of(messages) {
         TurnKind::Root => {
+            if !config.cells.is_empty() {
+                return replay::respond(config, messages);
+            }
             let config = config.clone().with_model_overrides(model);
             root::respond(&config, Mode::from_model(model), messages)
         }
