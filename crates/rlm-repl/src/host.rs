@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
-use crate::protocol::{HostCall, HostReply};
+use crate::request::{HostCall, HostReply};
 use crate::truncate::OutputBuffer;
 use crate::upstream::{Upstream, cancelled, stopping};
 use crate::{

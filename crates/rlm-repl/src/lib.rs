@@ -48,6 +48,7 @@ mod isolation;
 mod js;
 mod pristine;
 mod protocol;
+mod request;
 mod result;
 mod rewrite;
 mod sandbox;

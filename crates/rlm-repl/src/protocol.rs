@@ -8,20 +8,21 @@
 //! A session: the parent sends [`ToChild::Init`], the child answers [`ToParent::Ready`] (or
 //! [`ToParent::Failed`]). Then, one request at a time, the parent sends [`ToChild::Request`]; until
 //! the matching [`ToParent::Response`] the child may send [`ToParent::Call`]s (sub-calls), each
-//! answered by one [`ToChild::Reply`]; [`ToChild::Cancel`] asks the running cell to stop. Closing the
-//! child's stdin ends the child.
+//! answered by one [`ToChild::Reply`]; [`ToChild::Cancel`] asks the running cell to stop. A context
+//! load is [`ToChild::Load`] followed by the context's text as raw bytes (no frame header), so a large
+//! context is neither encoded nor decoded, only copied through the pipe. Closing the child's stdin
+//! ends the child.
 
 use std::io::{Read, Write};
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncRead, AsyncReadExt};
 
-use crate::{
-    CellResult, Confinement, ContextValue, LoadedContext, QueryOptions, SandboxLimits,
-    SubcallError, SubcallKind,
-};
+use crate::request::{HostCall, HostReply, Request, Response};
+use crate::{Confinement, ContextValue, SandboxLimits};
 
 /// Bytes of a frame's length prefix.
 const HEADER: usize = 8;
@@ -43,64 +44,6 @@ pub(crate) fn load_time_limit(bytes: usize) -> Duration {
     Duration::from_secs(60 + (bytes >> 22) as u64)
 }
 
-/// What the host asks of the interpreter.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub(crate) enum Request {
-    /// Load a context, reporting the lengths of its first `items` items.
-    Load {
-        #[serde(with = "context_text")]
-        context: ContextValue,
-        items: usize,
-    },
-    /// Run a cell.
-    Execute { code: String },
-    /// The value of a variable as the run's answer.
-    FinalVar { name: String },
-    /// Names of the user's variables.
-    Variables,
-}
-
-/// The interpreter's answer to a [`Request`] of the same kind.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub(crate) enum Response {
-    /// The loaded context, or why it could not be loaded.
-    Loaded(Result<LoadedContext, String>),
-    /// What the cell did.
-    Cell(CellResult),
-    /// The answer, or a message for the model.
-    FinalVar(Result<String, String>),
-    /// The user's variables.
-    Variables(Vec<String>),
-}
-
-/// A sub-call made by code in the interpreter.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub(crate) enum HostCall {
-    /// `llm_query` / `rlm_query`.
-    Query {
-        kind: SubcallKind,
-        prompt: String,
-        options: QueryOptions,
-    },
-    /// `llm_batch` / `rlm_batch`.
-    Batch {
-        kind: SubcallKind,
-        prompts: Vec<String>,
-        max_concurrent: usize,
-    },
-}
-
-/// The host's answer to a [`HostCall`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) enum HostReply {
-    /// The answer to a query.
-    Answer(Result<String, SubcallError>),
-    /// One answer per prompt of a batch, in order.
-    Answers(Vec<Result<String, SubcallError>>),
-    /// The call as a whole failed (timed out, cancelled).
-    Failed(SubcallError),
-}
-
 /// Parent to child.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) enum ToChild {
@@ -112,6 +55,12 @@ pub(crate) enum ToChild {
     Reply(HostReply),
     /// Stop the running cell.
     Cancel,
+    /// Load a context: `bytes` bytes of UTF-8 text follow, JSON text when `json`.
+    Load {
+        json: bool,
+        items: usize,
+        bytes: u64,
+    },
 }
 
 /// Child to parent.
@@ -142,11 +91,17 @@ pub(crate) enum ProtocolError {
     /// The payload is not a message of the expected type.
     #[error("malformed sandbox message: {0}")]
     Malformed(#[from] postcard::Error),
+    /// A context's text is not UTF-8.
+    #[error("a context sent to the sandbox is not UTF-8 text")]
+    NotText,
 }
 
 /// One frame: length prefix and payload.
 pub(crate) fn encode<T: Serialize>(message: &T) -> Result<Vec<u8>, ProtocolError> {
-    let mut frame = postcard::to_extend(message, vec![0; HEADER])?;
+    // Sized first: growing the buffer while encoding a 50 MB context costs more than encoding it.
+    let mut buffer = Vec::with_capacity(HEADER + postcard::experimental::serialized_size(message)?);
+    buffer.resize(HEADER, 0);
+    let mut frame = postcard::to_extend(message, buffer)?;
     let length = (frame.len() - HEADER) as u64;
     frame[..HEADER].copy_from_slice(&length.to_le_bytes());
     Ok(frame)
@@ -241,40 +196,66 @@ pub(crate) async fn read_async<T: DeserializeOwned>(
     Ok(Some(postcard::from_bytes(&payload)?))
 }
 
-/// A context on the wire: its text and whether it is JSON. [`ContextValue::Json`] is sent as its
-/// JSON text (the child parses it with QuickJS's `JSON.parse`, as for [`ContextValue::JsonText`]).
-mod context_text {
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+/// A request ready for the pipe: its frame and, for a load, the context text sent raw after it.
+/// Kept by the parent to reload a context into a new child without encoding it again.
+#[derive(Debug, Clone)]
+pub(crate) struct Outgoing {
+    pub(crate) frame: Vec<u8>,
+    pub(crate) text: Option<Arc<String>>,
+}
 
-    use crate::ContextValue;
+/// Turns `request` into what the pipe carries. A [`ContextValue::Json`] is sent as its JSON text (the
+/// child parses it with QuickJS's `JSON.parse`, as for [`ContextValue::JsonText`]); text is moved,
+/// never copied.
+pub(crate) fn outgoing(request: Request) -> Result<Outgoing, ProtocolError> {
+    let Request::Load { context, items } = request else {
+        return Ok(Outgoing {
+            frame: encode(&ToChild::Request(request))?,
+            text: None,
+        });
+    };
+    let (json, text) = match context {
+        ContextValue::Text(text) => (false, text),
+        ContextValue::JsonText(text) => (true, text),
+        ContextValue::Json(value) => (true, value.to_string()),
+    };
+    let bytes = text.len() as u64;
+    Ok(Outgoing {
+        frame: encode(&ToChild::Load { json, items, bytes })?,
+        text: Some(Arc::new(text)),
+    })
+}
 
-    pub(super) fn serialize<S: Serializer>(
-        value: &ContextValue,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        match value {
-            ContextValue::Text(text) => (false, text.as_str()).serialize(serializer),
-            ContextValue::JsonText(text) => (true, text.as_str()).serialize(serializer),
-            ContextValue::Json(value) => (true, value.to_string()).serialize(serializer),
-        }
+/// Reads the `bytes` bytes of text that follow a [`ToChild::Load`], as the context to load.
+pub(crate) fn read_context(
+    reader: &mut impl Read,
+    json: bool,
+    bytes: u64,
+) -> Result<ContextValue, ProtocolError> {
+    let mut raw =
+        Vec::with_capacity(usize::try_from(bytes).map_err(|_| ProtocolError::TooLarge {
+            length: bytes,
+            max: usize::MAX as u64,
+        })?);
+    reader.take(bytes).read_to_end(&mut raw)?;
+    if raw.len() as u64 != bytes {
+        return Err(ProtocolError::Truncated);
     }
-
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<ContextValue, D::Error> {
-        let (json, text) = <(bool, String)>::deserialize(deserializer)?;
-        Ok(if json {
-            ContextValue::JsonText(text)
-        } else {
-            ContextValue::Text(text)
-        })
-    }
+    let text = String::from_utf8(raw).map_err(|_| ProtocolError::NotText)?;
+    Ok(if json {
+        ContextValue::JsonText(text)
+    } else {
+        ContextValue::Text(text)
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{ContextFacts, ContextShape, SubcallErrorKind};
+    use crate::{
+        CellResult, ContextFacts, ContextShape, LoadedContext, QueryOptions, SubcallError,
+        SubcallErrorKind, SubcallKind,
+    };
 
     fn round_trip<T: Serialize + DeserializeOwned>(message: &T) -> T {
         let frame = encode(message).unwrap();
@@ -304,6 +285,11 @@ mod tests {
             ])),
             ToChild::Reply(HostReply::Failed(SubcallError::provider("down"))),
             ToChild::Cancel,
+            ToChild::Load {
+                json: true,
+                items: 100,
+                bytes: 1 << 33,
+            },
         ];
         for message in &messages {
             assert_eq!(&round_trip(message), message);
@@ -351,18 +337,48 @@ mod tests {
         }
     }
 
+    /// What a child reads for `request`: the frame, then the raw text of a load.
+    fn as_child_reads(request: Request) -> Request {
+        let out = outgoing(request).unwrap();
+        let mut stream = out.frame.clone();
+        if let Some(text) = &out.text {
+            stream.extend(text.as_bytes());
+        }
+        let mut reader = stream.as_slice();
+        let request = match read(&mut reader, u64::MAX).unwrap().unwrap() {
+            ToChild::Load { json, items, bytes } => Request::Load {
+                context: read_context(&mut reader, json, bytes).unwrap(),
+                items,
+            },
+            ToChild::Request(request) => request,
+            other => panic!("{other:?}"),
+        };
+        assert!(reader.is_empty(), "all read");
+        request
+    }
+
     #[test]
-    fn contexts_travel_as_text_and_json_becomes_json_text() {
-        let load = |context| ToChild::Request(Request::Load { context, items: 5 });
-        let text = load(ContextValue::Text("a\u{0}b".into()));
-        assert_eq!(round_trip(&text), text);
-        let json = round_trip(&load(ContextValue::Json(
-            serde_json::json!({"k": [1, "x"]}),
-        )));
+    fn contexts_travel_raw_and_json_becomes_json_text() {
+        let load = |context| Request::Load { context, items: 5 };
+        let text = load(ContextValue::Text("a\u{0}b🦀".into()));
+        assert_eq!(as_child_reads(text.clone()), text);
+        let json = as_child_reads(load(ContextValue::Json(serde_json::json!({"k": [1, "x"]}))));
         assert_eq!(
             json,
             load(ContextValue::JsonText(r#"{"k":[1,"x"]}"#.into()))
         );
+        let other = Request::FinalVar { name: "x".into() };
+        assert_eq!(as_child_reads(other.clone()), other);
+        // A load inside a request frame is refused rather than sent half.
+        assert!(encode(&ToChild::Request(load(ContextValue::Text("t".into())))).is_err());
+    }
+
+    #[test]
+    fn a_cut_or_broken_context_text_is_an_error() {
+        let error = read_context(&mut &b"abc"[..], false, 4).unwrap_err();
+        assert!(matches!(error, ProtocolError::Truncated), "{error}");
+        let error = read_context(&mut &[0xff, 0xfe][..], false, 2).unwrap_err();
+        assert!(matches!(error, ProtocolError::NotText), "{error}");
     }
 
     #[test]

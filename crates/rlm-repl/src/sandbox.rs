@@ -7,7 +7,7 @@ use tokio::runtime::Handle;
 
 use crate::driver::Driver;
 use crate::host::Shutdown;
-use crate::protocol::{Request, Response};
+use crate::request::{Request, Response};
 use crate::{
     CellResult, Confinement, ContextValue, LoadedContext, SandboxConfig, SandboxError,
     SubcallHandler,

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use crate::host::Shutdown;
-use crate::protocol::{HostCall, HostReply};
+use crate::request::{HostCall, HostReply};
 use crate::{SubcallError, SubcallErrorKind, SubcallHandler};
 
 /// Makes a host call for the interpreter and blocks until its reply.

@@ -12,7 +12,8 @@ use std::sync::{Arc, Mutex, mpsc};
 
 use crate::host::Shutdown;
 use crate::interpreter::Worker;
-use crate::protocol::{self, ChildInit, HostCall, HostReply, Request, ToChild, ToParent};
+use crate::protocol::{self, ChildInit, ToChild, ToParent};
+use crate::request::{HostCall, HostReply, Request};
 use crate::upstream::{Upstream, stopping};
 use crate::{Confinement, SandboxError};
 
@@ -98,6 +99,15 @@ fn route(
         let routed = match frame {
             ToChild::Request(request) => {
                 cancel = Arc::new(Shutdown::new());
+                requests.send((request, cancel.clone())).is_ok()
+            }
+            ToChild::Load { json, items, bytes } => {
+                confine::expect_message(usize::try_from(bytes).unwrap_or(usize::MAX));
+                let Ok(context) = protocol::read_context(input, json, bytes) else {
+                    return;
+                };
+                cancel = Arc::new(Shutdown::new());
+                let request = Request::Load { context, items };
                 requests.send((request, cancel.clone())).is_ok()
             }
             ToChild::Reply(reply) => replies.send(reply).is_ok(),

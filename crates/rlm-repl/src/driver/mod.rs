@@ -11,7 +11,7 @@ use std::time::Duration;
 use tokio::runtime::Handle;
 
 use crate::host::Shutdown;
-use crate::protocol::{Request, Response};
+use crate::request::{Request, Response};
 use crate::{
     CellResult, Confinement, Isolation, ProcessOptions, SandboxConfig, SandboxError, SubcallHandler,
 };

@@ -15,7 +15,7 @@ use tokio::sync::oneshot;
 use super::{failed_response, overrun_after};
 use crate::host::Shutdown;
 use crate::interpreter::Worker;
-use crate::protocol::{HostCall, HostReply, Request, Response};
+use crate::request::{HostCall, HostReply, Request, Response};
 use crate::upstream::{Upstream, serve};
 use crate::{SandboxConfig, SandboxError, SubcallHandler};
 
@@ -110,7 +110,7 @@ impl ThreadDriver {
         }
         let watched = !matches!(request, Request::Load { .. });
         let (reply, mut answer) = oneshot::channel();
-        let copy = watched.then(|| request_kind(&request));
+        let copy = watched.then(|| request.stripped());
         self.jobs
             .send((request, cancel, reply))
             .map_err(|_| SandboxError::Closed)?;
@@ -137,19 +137,6 @@ impl ThreadDriver {
                 }
             }
         }
-    }
-}
-
-/// A copy of `request` without its payload, enough to build its failed response.
-fn request_kind(request: &Request) -> Request {
-    match request {
-        Request::Execute { .. } => Request::Execute {
-            code: String::new(),
-        },
-        Request::FinalVar { .. } => Request::FinalVar {
-            name: String::new(),
-        },
-        Request::Variables | Request::Load { .. } => Request::Variables,
     }
 }
 

@@ -15,7 +15,7 @@ use rquickjs::{Context, Function, Persistent, Runtime, Value};
 use crate::context::BASE_MEMORY;
 use crate::host::{Host, Shutdown};
 use crate::js::reserved_functions;
-use crate::protocol::{Request, Response};
+use crate::request::{Request, Response};
 use crate::upstream::Upstream;
 use crate::variables::{final_var, global_names, user_variables};
 use crate::{CellResult, SandboxError, SandboxLimits};

@@ -8,12 +8,12 @@ use std::process::{ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, ChildStdin, Command};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::protocol::{self, ChildInit, ProtocolError, ToChild, ToParent};
+use crate::protocol::{self, ChildInit, Outgoing, ProtocolError, ToChild, ToParent};
 use crate::{CHILD_FLAG, Confinement, SandboxError};
 
 /// How long a child may take to start.
@@ -64,10 +64,12 @@ impl Connection {
                 "the sandbox process has no pipes".into(),
             ));
         };
+        widen(&stdin);
+        widen(&stdout);
         let (sender, frames) = mpsc::channel(16);
         let tail = Arc::new(Mutex::new(VecDeque::with_capacity(STDERR_TAIL)));
         let tasks = [
-            tokio::spawn(read_frames(stdout, sender, max_frame)),
+            tokio::spawn(read_frames(BufReader::new(stdout), sender, max_frame)),
             tokio::spawn(keep_tail(stderr, tail.clone())),
         ];
         let mut connection = Self {
@@ -116,8 +118,18 @@ impl Connection {
     }
 
     /// Writes one encoded frame.
-    pub(super) async fn send_frame(&mut self, frame: &[u8]) -> Result<(), ProtocolError> {
+    async fn send_frame(&mut self, frame: &[u8]) -> Result<(), ProtocolError> {
         self.stdin.write_all(frame).await?;
+        self.stdin.flush().await?;
+        Ok(())
+    }
+
+    /// Writes a request: its frame, then the raw text of a load.
+    pub(super) async fn send_outgoing(&mut self, outgoing: &Outgoing) -> Result<(), ProtocolError> {
+        self.stdin.write_all(&outgoing.frame).await?;
+        if let Some(text) = &outgoing.text {
+            self.stdin.write_all(text.as_bytes()).await?;
+        }
         self.stdin.flush().await?;
         Ok(())
     }
@@ -175,6 +187,19 @@ impl Drop for Connection {
         }
     }
 }
+
+/// Bytes a pipe to the child holds (Linux's default is 64 KiB): every time a full pipe wakes the
+/// writer costs a scheduler round trip, so a 50 MB context crosses a default pipe in hundreds of them.
+const PIPE_SIZE: usize = 1 << 20;
+
+/// Makes a pipe hold [`PIPE_SIZE`] bytes where the platform allows it (best effort).
+#[cfg(target_os = "linux")]
+fn widen(pipe: &impl std::os::fd::AsFd) {
+    let _ = rustix::pipe::fcntl_setpipe_size(pipe, PIPE_SIZE);
+}
+
+#[cfg(not(target_os = "linux"))]
+fn widen<T>(_: &T) {}
 
 /// "exited with status N" or "was killed by signal N (NAME)".
 fn describe(status: ExitStatus) -> String {

@@ -11,7 +11,8 @@ use tokio::runtime::Handle;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::host::Shutdown;
-use crate::protocol::{ChildInit, Request, Response};
+use crate::protocol::ChildInit;
+use crate::request::{Request, Response};
 use crate::{Confinement, ProcessOptions, SandboxConfig, SandboxError, SubcallHandler};
 use supervisor::Supervisor;
 

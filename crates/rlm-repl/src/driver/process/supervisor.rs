@@ -11,7 +11,8 @@ use tokio::sync::watch;
 use super::connection::Connection;
 use crate::driver::failed_response;
 use crate::host::Shutdown;
-use crate::protocol::{self, ChildInit, Request, Response, ToChild, ToParent, load_time_limit};
+use crate::protocol::{self, ChildInit, Outgoing, ToChild, ToParent, load_time_limit};
+use crate::request::{Request, Response};
 use crate::upstream::serve;
 use crate::{Confinement, ProcessOptions, SandboxError, SandboxLimits, SubcallHandler};
 
@@ -39,8 +40,8 @@ pub(super) struct Supervisor {
     pub(super) shutdown: Arc<Shutdown>,
     /// What the owner may read of the running child (its pid and OS limits).
     pub(super) published: Arc<Mutex<Option<(u32, Confinement)>>>,
-    /// The encoded load frames of every context loaded so far, replayed into a new child.
-    pub(super) contexts: Vec<Arc<[u8]>>,
+    /// Every context loaded so far, as sent, replayed into a new child.
+    pub(super) contexts: Vec<Arc<Outgoing>>,
     pub(super) child: Option<Connection>,
     /// Set once a child has run: a later start is a restart that loses state.
     pub(super) started_once: bool,
@@ -56,17 +57,18 @@ impl Supervisor {
         cancel: &Shutdown,
     ) -> Result<Response, SandboxError> {
         self.ensure_child().await?;
-        let frame: Arc<[u8]> = protocol::encode(&ToChild::Request(request.clone()))
-            .map_err(|e| SandboxError::Init(e.to_string()))?
-            .into();
+        let summary = request.stripped();
+        let outgoing =
+            Arc::new(protocol::outgoing(request).map_err(|e| SandboxError::Init(e.to_string()))?);
+        let request = summary;
         let limit = match &request {
-            Request::Load { .. } => load_time_limit(frame.len()),
+            Request::Load { .. } => load_time_limit(outgoing_bytes(&outgoing)),
             _ => self.options.kill_after(self.init.limits.cpu_time_per_cell),
         };
         let cancel = matches!(request, Request::Execute { .. }).then_some(cancel);
         let started = Instant::now();
-        let loss = match self.exchange(&frame, limit, cancel).await {
-            Ok(response) => return Ok(self.delivered(response, frame)),
+        let loss = match self.exchange(&outgoing, limit, cancel).await {
+            Ok(response) => return Ok(self.delivered(response, outgoing)),
             Err(loss) => loss,
         };
         let why = match loss {
@@ -85,7 +87,9 @@ impl Supervisor {
             Loss::Died(how) => {
                 self.child = None;
                 self.publish(None);
-                format!("SandboxError: the sandbox process died ({how})")
+                format!(
+                    "SandboxError: the sandbox process died ({how}); what the cell had printed is lost"
+                )
             }
         };
         let note = self.restart_note().await;
@@ -104,10 +108,10 @@ impl Supervisor {
     }
 
     /// Keeps a loaded context for replay; tells the model about an untold restart.
-    fn delivered(&mut self, response: Response, frame: Arc<[u8]>) -> Response {
+    fn delivered(&mut self, response: Response, outgoing: Arc<Outgoing>) -> Response {
         match response {
             Response::Loaded(Ok(loaded)) => {
-                self.contexts.push(frame);
+                self.contexts.push(outgoing);
                 Response::Loaded(Ok(loaded))
             }
             Response::Cell(mut cell) => {
@@ -156,9 +160,9 @@ impl Supervisor {
         self.started_once = true;
         self.publish(child.process_id().map(|pid| (pid, confinement)));
         self.child = Some(child);
-        for frame in self.contexts.clone() {
-            let limit = load_time_limit(frame.len());
-            match self.exchange(&frame, limit, None).await {
+        for load in self.contexts.clone() {
+            let limit = load_time_limit(outgoing_bytes(&load));
+            match self.exchange(&load, limit, None).await {
                 Ok(Response::Loaded(Ok(_))) => {}
                 other => {
                     let why = match other {
@@ -218,7 +222,7 @@ impl Supervisor {
     /// running time (time in host calls does not count). `cancel` stops a cell.
     async fn exchange(
         &mut self,
-        frame: &[u8],
+        outgoing: &Outgoing,
         limit: Duration,
         cancel: Option<&Shutdown>,
     ) -> Result<Response, Loss> {
@@ -226,7 +230,7 @@ impl Supervisor {
             return Err(Loss::Died("it was gone".to_owned()));
         };
         child
-            .send_frame(frame)
+            .send_outgoing(outgoing)
             .await
             .map_err(|e| Loss::Died(e.to_string()))?;
         let never = Shutdown::new();
@@ -284,6 +288,11 @@ fn name(message: &ToParent) -> &'static str {
     }
 }
 
+/// Bytes a request puts on the pipe.
+fn outgoing_bytes(outgoing: &Outgoing) -> usize {
+    outgoing.frame.len() + outgoing.text.as_ref().map_or(0, |text| text.len())
+}
+
 /// Largest frame accepted from a child: the largest answer or batch its limits allow, with room
 /// for the rest of a cell's result.
 fn max_frame_from_child(limits: &SandboxLimits) -> u64 {
@@ -307,7 +316,8 @@ fn over_time(request: &Request, limits: &SandboxLimits, ended: &str) -> String {
         _ => format!(
             "TimeoutError: the cell ran past its CPU time limit of {limit} s inside a built-in \
              function that cannot be interrupted (a join, sort, search or regular expression over \
-             a huge value?), so the sandbox process was killed. Work on smaller pieces."
+             a huge value?), so the sandbox process was killed, with what the cell had printed. \
+             Work on smaller pieces."
         ),
     }
 }
