@@ -1,4 +1,7 @@
-//! Errors of the sandbox itself (JavaScript errors are reported in `CellResult::error`).
+//! Errors of the sandbox itself (JavaScript errors are reported in `CellResult::error`), and why
+//! `FINAL_VAR` gave no answer.
+
+use serde::{Deserialize, Serialize};
 
 /// The sandbox could not do what was asked.
 #[derive(Debug, thiserror::Error)]
@@ -24,4 +27,35 @@ pub enum SandboxError {
     /// The context could not be loaded into the sandbox (for example it exceeds the memory limit).
     #[error("could not load the context: {0}")]
     ContextLoad(String),
+}
+
+/// Why [`Sandbox::final_var`](crate::Sandbox::final_var) gave no answer. Its `Display` is the message
+/// for the model.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[non_exhaustive]
+pub enum FinalVarError {
+    /// No variable of that name exists.
+    #[error(
+        "FINAL_VAR: no variable named \"{name}\". Defined variables: {}. Assign the answer to a \
+         variable first, or use FINAL(value).",
+        listed(variables)
+    )]
+    Undefined {
+        /// The name asked for.
+        name: String,
+        /// The user's variables, in definition order.
+        variables: Vec<String>,
+    },
+    /// The variable exists but could not be read as an answer (a getter that threw or ran past the
+    /// CPU limit, a value over the answer cap, a sandbox that stopped); the message says which.
+    #[error("{0}")]
+    Unreadable(String),
+}
+
+fn listed(variables: &[String]) -> String {
+    if variables.is_empty() {
+        "(none)".to_owned()
+    } else {
+        variables.join(", ")
+    }
 }

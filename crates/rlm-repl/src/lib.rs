@@ -60,7 +60,7 @@ mod variables;
 pub use child::{CHILD_FLAG, run_sandbox_child_if_requested};
 pub use config::{DEFAULT_BATCH_CONCURRENCY, SandboxConfig, SandboxLimits};
 pub use context::{ContextFacts, ContextShape, ContextValue, LoadedContext};
-pub use error::SandboxError;
+pub use error::{FinalVarError, SandboxError};
 pub use handler::{QueryOptions, SubcallError, SubcallErrorKind, SubcallHandler, SubcallKind};
 pub use isolation::{Confinement, Isolation, ProcessOptions};
 pub use result::{CellResult, SubcallRecord};

@@ -253,8 +253,8 @@ pub(crate) fn read_context(
 mod tests {
     use super::*;
     use crate::{
-        CellResult, ContextFacts, ContextShape, LoadedContext, QueryOptions, SubcallError,
-        SubcallErrorKind, SubcallKind,
+        CellResult, ContextFacts, ContextShape, FinalVarError, LoadedContext, QueryOptions,
+        SubcallError, SubcallErrorKind, SubcallKind,
     };
 
     fn round_trip<T: Serialize + DeserializeOwned>(message: &T) -> T {
@@ -305,6 +305,9 @@ mod tests {
             truncated_chars: 7,
             ..CellResult::default()
         };
+        let (name, variables) = ("x".to_owned(), vec!["y".to_owned()]);
+        let undefined = FinalVarError::Undefined { name, variables };
+        let unreadable = FinalVarError::Unreadable("slow".into());
         let replies = vec![
             ToParent::Ready(Confinement::default()),
             ToParent::Failed("no heap".into()),
@@ -330,7 +333,8 @@ mod tests {
                     first_item_lengths: vec![4, 6],
                 },
             }))),
-            ToParent::Response(Response::FinalVar(Err("no variable".into()))),
+            ToParent::Response(Response::FinalVar(Err(undefined))),
+            ToParent::Response(Response::FinalVar(Err(unreadable))),
         ];
         for message in &replies {
             assert_eq!(&round_trip(message), message);

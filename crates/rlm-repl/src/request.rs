@@ -4,7 +4,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{CellResult, ContextValue, LoadedContext, QueryOptions, SubcallError, SubcallKind};
+use crate::{
+    CellResult, ContextValue, FinalVarError, LoadedContext, QueryOptions, SubcallError, SubcallKind,
+};
 
 /// What a driver asks of the interpreter. In a process sandbox a load never travels inside
 /// `ToChild::Request`: it is `ToChild::Load` and its raw text (see `protocol`).
@@ -47,8 +49,8 @@ pub(crate) enum Response {
     Loaded(Result<LoadedContext, String>),
     /// What the cell did.
     Cell(CellResult),
-    /// The answer, or a message for the model.
-    FinalVar(Result<String, String>),
+    /// The answer, or why there is none.
+    FinalVar(Result<String, FinalVarError>),
     /// The user's variables.
     Variables(Vec<String>),
 }

@@ -9,8 +9,8 @@ use crate::driver::Driver;
 use crate::host::Shutdown;
 use crate::request::{Request, Response};
 use crate::{
-    CellResult, Confinement, ContextValue, LoadedContext, SandboxConfig, SandboxError,
-    SubcallHandler,
+    CellResult, Confinement, ContextValue, FinalVarError, LoadedContext, SandboxConfig,
+    SandboxError, SubcallHandler,
 };
 
 /// Item lengths [`Sandbox::load_context`] reports.
@@ -117,14 +117,14 @@ impl Sandbox {
         }
     }
 
-    /// The value of a variable as the run's answer (strings as-is, other values as JSON).
-    /// `Err` is a message for the model listing the defined variables.
-    pub async fn final_var(&self, name: &str) -> Result<String, String> {
+    /// The value of a variable as the run's answer (strings as-is, other values as JSON), or why
+    /// there is none (its `Display` is the message for the model).
+    pub async fn final_var(&self, name: &str) -> Result<String, FinalVarError> {
         let name = name.to_owned();
         match self.ask(Request::FinalVar { name }).await {
             Ok(Response::FinalVar(answer)) => answer,
-            Ok(_) => Err(mismatched().to_string()),
-            Err(e) => Err(e.to_string()),
+            Ok(_) => Err(FinalVarError::Unreadable(mismatched().to_string())),
+            Err(e) => Err(FinalVarError::Unreadable(e.to_string())),
         }
     }
 

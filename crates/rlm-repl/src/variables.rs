@@ -4,6 +4,7 @@
 use rquickjs::Ctx;
 use rquickjs::object::Filter;
 
+use crate::FinalVarError;
 use crate::host::Host;
 use crate::{format, strings};
 
@@ -47,8 +48,8 @@ pub(crate) fn user_variables(ctx: &Ctx<'_>, host: &Host) -> Vec<String> {
         .collect()
 }
 
-/// The value of a variable as the run's answer, or a message listing the defined variables.
-pub(crate) fn final_var(ctx: &Ctx<'_>, host: &Host, name: &str) -> Result<String, String> {
+/// The value of a variable as the run's answer, or why there is none.
+pub(crate) fn final_var(ctx: &Ctx<'_>, host: &Host, name: &str) -> Result<String, FinalVarError> {
     let variables = user_variables(ctx, host);
     let known = variables.iter().any(|v| v == name) || name == "context" || is_context_slot(name);
     if known {
@@ -60,31 +61,28 @@ pub(crate) fn final_var(ctx: &Ctx<'_>, host: &Host, name: &str) -> Result<String
         // Interrupted, `toJSON` fails and the answer falls back to `String(value)`: not the answer.
         if host.timed_out.get() {
             let _ = ctx.catch();
-            return Err(format!(
+            return Err(FinalVarError::Unreadable(format!(
                 "FINAL_VAR: reading \"{name}\" took longer than the CPU time limit of {} s (a getter or toJSON that does not end?) and was stopped",
                 host.limits.cpu_time_per_cell.as_secs_f64()
-            ));
+            )));
         }
         match read {
             Ok(Ok(answer)) => return Ok(answer),
             Ok(Err(length)) => {
-                return Err(format!(
+                return Err(FinalVarError::Unreadable(format!(
                     "FINAL_VAR: the value of \"{name}\" is {length} characters, more than the {cap} an answer may hold; store a shorter answer"
-                ));
+                )));
             }
             Err(_) => {
                 let thrown = format::display(ctx, &ctx.catch(), THROWN_CAP);
-                return Err(format!("FINAL_VAR: reading \"{name}\" threw {thrown}"));
+                return Err(FinalVarError::Unreadable(format!(
+                    "FINAL_VAR: reading \"{name}\" threw {thrown}"
+                )));
             }
         }
     }
-    let list = if variables.is_empty() {
-        "(none)".to_owned()
-    } else {
-        variables.join(", ")
-    };
-    Err(format!(
-        "FINAL_VAR: no variable named \"{name}\". Defined variables: {list}. \
-         Assign the answer to a variable first, or use FINAL(value)."
-    ))
+    Err(FinalVarError::Undefined {
+        name: name.to_owned(),
+        variables,
+    })
 }

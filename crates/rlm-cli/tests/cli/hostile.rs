@@ -11,7 +11,8 @@ use serde_json::Value;
 use crate::support::{SimServerProcess, rlm, scratch_dir};
 
 /// Each hostile cell and a piece of what the model must be told for it (output, value, error or
-/// restart note, as the trajectory records them).
+/// restart note, as the trajectory records them). An entry starting `#reply` is a reply, not code
+/// (`FINAL_VAR` written in the reply); what it is told appears in the next turn's messages.
 const CELLS: &[(&str, &str)] = &[
     ("var kept = 1; context.length", "13"),
     (
@@ -51,6 +52,22 @@ const CELLS: &[(&str, &str)] = &[
         "background work",
     ),
     ("throw new Error('e'.repeat(5e7))", "Error: eeee"),
+    (
+        "Object.defineProperty(globalThis, 'slow', { get() { while (true) {} }, enumerable: true }); 0",
+        "0",
+    ),
+    (
+        "#reply\nFINAL_VAR(slow)",
+        "took longer than the CPU time limit of 1 s",
+    ),
+    (
+        "Object.defineProperty(globalThis, 'stuck', { get() { return Array.prototype.join.call({ length: 2 ** 53 - 1 }, '') }, enumerable: true }); 0",
+        "0",
+    ),
+    (
+        "#reply\nFINAL_VAR(stuck)",
+        "ran past the CPU time limit of 1 s inside a built-in",
+    ),
     ("Object.freeze(globalThis); 0", "froze the global object"),
 ];
 
@@ -113,8 +130,22 @@ fn hostile_cells_through_rlm_run_end_in_time_and_are_reported() {
         "progress shows restarts: {stderr}"
     );
     let records = cells_of(&trajectory);
-    assert_eq!(records.len(), CELLS.len());
-    for ((cell, told), record) in CELLS.iter().zip(&records) {
+    let (replies, code): (Vec<_>, Vec<_>) =
+        CELLS.iter().partition(|(c, _)| c.starts_with("#reply"));
+    assert_eq!(records.len(), code.len());
+    let whole = std::fs::read_to_string(&trajectory).unwrap();
+    for (reply, told) in replies {
+        assert!(
+            whole.contains(told),
+            "{reply}: the model was not told {told:?}"
+        );
+    }
+    // Both variables exist: the model is never told that they do not.
+    assert!(
+        !whole.contains("has no variable named"),
+        "misleading FINAL_VAR message"
+    );
+    for ((cell, told), record) in code.iter().zip(&records) {
         let shown = ["stdout", "value", "error", "restart"]
             .iter()
             .filter_map(|field| record[field].as_str())

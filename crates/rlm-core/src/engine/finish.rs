@@ -3,6 +3,7 @@
 //! ends with [`RlmError::NoAnswer`].
 
 use rlm_client::Message;
+use rlm_repl::FinalVarError;
 
 use super::cells::is_blank;
 use super::{Engine, RunOutcome};
@@ -36,15 +37,17 @@ impl Engine<'_> {
                     None
                 }
                 Some(Ok(value)) => Some(value),
-                Some(Err(message)) => {
-                    tracing::debug!(%name, %message, "FINAL_VAR names no variable; the run continues");
-                    let variables = self
-                        .bounded(self.sandbox.variables())
-                        .await
-                        .and_then(Result::ok)
-                        .unwrap_or_default();
+                Some(Err(FinalVarError::Undefined { variables, .. })) => {
+                    tracing::debug!(%name, "FINAL_VAR names no variable; the run continues");
                     let prompts = &self.shared.settings.prompts;
                     feedback.push(prompts.undefined_final_var(&name, &variables));
+                    None
+                }
+                // A getter that threw or ran past the CPU limit, an answer over the cap, a restart:
+                // the sandbox's own message says which.
+                Some(Err(why)) => {
+                    tracing::debug!(%name, %why, "FINAL_VAR could not be read; the run continues");
+                    feedback.push(why.to_string());
                     None
                 }
                 None => {

@@ -13,7 +13,8 @@ use tokio::runtime::Handle;
 use crate::host::Shutdown;
 use crate::request::{Request, Response};
 use crate::{
-    CellResult, Confinement, Isolation, ProcessOptions, SandboxConfig, SandboxError, SubcallHandler,
+    CellResult, Confinement, FinalVarError, Isolation, ProcessOptions, SandboxConfig, SandboxError,
+    SubcallHandler,
 };
 
 /// A running driver.
@@ -100,7 +101,7 @@ fn failed_response(
             duration,
             ..CellResult::default()
         })),
-        Request::FinalVar { .. } => Ok(Response::FinalVar(Err(message))),
+        Request::FinalVar { .. } => Ok(Response::FinalVar(Err(FinalVarError::Unreadable(message)))),
         Request::Load { .. } => Err(SandboxError::ContextLoad(message)),
         Request::Variables => Err(SandboxError::Unresponsive(message)),
     }

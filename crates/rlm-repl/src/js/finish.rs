@@ -64,7 +64,7 @@ pub(super) fn final_var_fn<'js>(
                 host.cell.borrow_mut().final_answer = Some(answer);
                 Ok(None)
             }
-            Err(message) => Ok(Some(message)),
+            Err(why) => Ok(Some(why.to_string())),
         }
     })?;
     named(f, "FINAL_VAR")

@@ -160,6 +160,7 @@ async fn final_and_final_var_record_the_answer_and_the_cell_completes() {
         sb.final_var("nope")
             .await
             .unwrap_err()
+            .to_string()
             .contains("Defined variables: answer")
     );
 }

@@ -123,7 +123,7 @@ async fn huge_echoes_errors_prompts_and_answers_are_bounded_or_refused() {
             .unwrap()
             .starts_with("RangeError: FINAL(value): the answer is 5000000 characters")
     );
-    let by_name = sb.final_var("big").await.unwrap_err();
+    let by_name = sb.final_var("big").await.unwrap_err().to_string();
     assert!(by_name.contains("5000000 characters"), "{by_name}");
 }
 
@@ -155,14 +155,14 @@ async fn final_var_reads_a_looping_getter_under_the_cpu_limit_and_says_so() {
     )
     .await;
     let started = Instant::now();
-    let message = sb.final_var("ans").await.unwrap_err();
+    let message = sb.final_var("ans").await.unwrap_err().to_string();
     assert!(started.elapsed() < Duration::from_secs(10));
     assert!(
         message.contains("took longer than the CPU time limit"),
         "{message}"
     );
     run(&sb, "var obj = { toJSON() { while (true) {} } }").await;
-    let message = sb.final_var("obj").await.unwrap_err();
+    let message = sb.final_var("obj").await.unwrap_err().to_string();
     assert!(
         message.contains("took longer than the CPU time limit"),
         "{message}"
@@ -201,7 +201,7 @@ async fn background_work_cut_by_the_cpu_limit_is_not_a_success() {
 async fn final_var_reports_a_throwing_getter_as_such() {
     let (sb, _) = sandbox();
     run(&sb, "Object.defineProperty(globalThis, 'ans', { get() { throw new Error('no answer yet') }, enumerable: true })").await;
-    let message = sb.final_var("ans").await.unwrap_err();
+    let message = sb.final_var("ans").await.unwrap_err().to_string();
     assert!(
         message.starts_with("FINAL_VAR: reading \"ans\" threw Error: no answer yet"),
         "{message}"

@@ -147,7 +147,7 @@ async fn final_var_on_a_getter_stuck_in_a_native_loop_is_killed_and_says_so() {
     );
     run(&sandbox, &getter).await;
     let started = Instant::now();
-    let message = sandbox.final_var("ans").await.unwrap_err();
+    let message = sandbox.final_var("ans").await.unwrap_err().to_string();
     assert!(started.elapsed() < Duration::from_secs(6));
     assert!(
         message.starts_with("FINAL_VAR: reading \"ans\" ran past the CPU time limit of 1 s"),

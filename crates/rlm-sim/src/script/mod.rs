@@ -37,7 +37,7 @@ mod root;
 mod sub;
 
 pub use message::ChatMessage;
-pub use replay::{CELL_SEPARATOR, split_cells};
+pub use replay::{CELL_SEPARATOR, REPLY_MARKER, split_cells};
 
 /// How the root script queries the chunks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,5 +1,6 @@
 //! The replay script: root turn N answers the N-th cell of [`ScriptConfig::cells`] as one
-//! ```` ```repl ```` block, and once every cell has run, `FINAL(replayed N cells)`. It reproduces a
+//! ```` ```repl ```` block (or, for a cell whose first line is [`REPLY_MARKER`], the rest of the cell as
+//! the reply itself, e.g. `FINAL_VAR(answer)`), and once every cell has run, `FINAL(replayed N cells)`. It reproduces a
 //! run's code, or drives the sandbox with chosen cells (hostile ones, for example) through the real
 //! engine.
 
@@ -7,6 +8,9 @@ use super::{ChatMessage, ScriptConfig};
 
 /// The line that separates cells in a cells file.
 pub const CELL_SEPARATOR: &str = "---";
+
+/// First line of a cell sent as the reply text rather than as code.
+pub const REPLY_MARKER: &str = "#reply";
 
 /// Splits the text of a cells file into its cells: blocks between lines that are exactly
 /// [`CELL_SEPARATOR`]; blank cells are dropped.
@@ -36,6 +40,9 @@ pub fn split_cells(text: &str) -> Vec<String> {
 pub(crate) fn respond(config: &ScriptConfig, messages: &[ChatMessage]) -> String {
     let turn = messages.iter().filter(|m| m.role == "assistant").count();
     match config.cells.get(turn) {
+        Some(cell) if cell.starts_with(REPLY_MARKER) => {
+            cell[REPLY_MARKER.len()..].trim().to_owned()
+        }
         Some(cell) => format!(
             "Cell {} of {}.\n```repl\n{cell}\n```\n",
             turn + 1,
@@ -52,7 +59,7 @@ mod tests {
     #[test]
     fn each_turn_replays_the_next_cell_then_answers() {
         let config = ScriptConfig {
-            cells: split_cells("let a = 1\n---\nprint(a)\n"),
+            cells: split_cells("let a = 1\n---\nprint(a)\n---\n#reply\nFINAL_VAR(a)\n"),
             ..ScriptConfig::default()
         };
         let mut history = vec![
@@ -65,6 +72,8 @@ mod tests {
         let second = respond(&config, &history);
         assert!(second.contains("```repl\nprint(a)\n```"), "{second}");
         history.push(ChatMessage::assistant(&second));
-        assert_eq!(respond(&config, &history), "FINAL(replayed 2 cells)");
+        assert_eq!(respond(&config, &history), "FINAL_VAR(a)");
+        history.push(ChatMessage::assistant("FINAL_VAR(a)"));
+        assert_eq!(respond(&config, &history), "FINAL(replayed 3 cells)");
     }
 }
