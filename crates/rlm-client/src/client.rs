@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::{ClientError, Completion, CompletionRequest};
+use crate::{ClientError, Completion, CompletionRequest, CompletionStream};
 
 /// Anything that turns a [`CompletionRequest`] into a [`Completion`].
 ///
@@ -35,6 +35,19 @@ pub trait LlmClient: Send + Sync {
     /// Sends one request and waits for the whole answer.
     async fn complete(&self, request: CompletionRequest) -> Result<Completion, ClientError>;
 
+    /// Sends one request and returns its reply as a stream of text deltas ending with the whole
+    /// [`Completion`] (see [`CompletionStream`] for the order of items). A failure
+    /// before the reply starts (an HTTP error status, a dead server) is the outer `Err`.
+    ///
+    /// The default calls [`Self::complete`] and yields its text as one delta ([`crate::single_delta`]),
+    /// so a client without a streaming API works everywhere a stream is wanted.
+    async fn complete_stream(
+        &self,
+        request: CompletionRequest,
+    ) -> Result<CompletionStream, ClientError> {
+        Ok(crate::single_delta(self.complete(request).await?))
+    }
+
     /// The default model of this client (used when a request sets no model).
     fn model(&self) -> &str;
 }
@@ -43,6 +56,13 @@ pub trait LlmClient: Send + Sync {
 impl<T: LlmClient + ?Sized> LlmClient for Arc<T> {
     async fn complete(&self, request: CompletionRequest) -> Result<Completion, ClientError> {
         (**self).complete(request).await
+    }
+
+    async fn complete_stream(
+        &self,
+        request: CompletionRequest,
+    ) -> Result<CompletionStream, ClientError> {
+        (**self).complete_stream(request).await
     }
 
     fn model(&self) -> &str {
@@ -54,6 +74,13 @@ impl<T: LlmClient + ?Sized> LlmClient for Arc<T> {
 impl<T: LlmClient + ?Sized> LlmClient for Box<T> {
     async fn complete(&self, request: CompletionRequest) -> Result<Completion, ClientError> {
         (**self).complete(request).await
+    }
+
+    async fn complete_stream(
+        &self,
+        request: CompletionRequest,
+    ) -> Result<CompletionStream, ClientError> {
+        (**self).complete_stream(request).await
     }
 
     fn model(&self) -> &str {

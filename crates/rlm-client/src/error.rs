@@ -92,6 +92,23 @@ pub enum ClientError {
         /// The tokens-per-minute limit.
         limit: u32,
     },
+    /// A streamed reply broke off after it had started: the connection closed or the stream ended
+    /// before its final event. [`crate::Resilient`] retries it only when no text had been delivered.
+    #[error("the {provider} stream broke off: {message}")]
+    StreamInterrupted {
+        /// Provider name.
+        provider: String,
+        /// What happened, with its causes.
+        message: String,
+    },
+    /// A streamed reply sent nothing for longer than the idle timeout.
+    #[error("the {provider} stream sent nothing for {}s; the generation stalled (raise the idle timeout if the model thinks that long)", .idle.as_secs_f64())]
+    StreamStalled {
+        /// Provider name.
+        provider: String,
+        /// The idle timeout that passed.
+        idle: Duration,
+    },
     /// The call was cancelled before it finished.
     #[error("call cancelled")]
     Cancelled,
@@ -117,7 +134,11 @@ impl ClientError {
                 let permanent_quota = code.as_deref() == Some("insufficient_quota");
                 !permanent_quota && matches!(status, 408 | 409 | 429 | 500..=599)
             }
-            Self::RateLimited { .. } | Self::Timeout { .. } | Self::Connection { .. } => true,
+            Self::RateLimited { .. }
+            | Self::Timeout { .. }
+            | Self::Connection { .. }
+            | Self::StreamInterrupted { .. }
+            | Self::StreamStalled { .. } => true,
             Self::Other { retryable, .. } => *retryable,
             Self::RetryAfterTooLong { .. }
             | Self::DeadlineExceeded { .. }

@@ -41,6 +41,7 @@ mod error;
 mod models;
 mod providers;
 mod resilience;
+mod stream;
 pub mod testing;
 mod types;
 mod usage;
@@ -64,5 +65,6 @@ pub use resilience::{
     CallEvent, CallObserver, DEFAULT_ATTEMPT_TIMEOUT, RateLimits, ResiliencePolicy, Resilient,
     RetryPolicy,
 };
+pub use stream::{CompletionStream, StreamItem, collect_stream, single_delta};
 pub use types::{Completion, CompletionRequest, Message, Role, Usage};
 pub use usage::{ModelUsage, Price, PriceTable, UsageMeter, UsageReport};
