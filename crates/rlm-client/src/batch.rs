@@ -1,10 +1,11 @@
-//! `batch`: many requests through one client with a hard cap on requests in flight, results in input
-//! order, one result per request (a failure never fails the others), progress reported as it goes.
+//! `batch_stream` and `batch`: many requests through one client with a hard cap on requests in flight,
+//! results as they complete (`batch_stream`) or in input order (`batch`), one result per request (a failure never fails the others), progress reported as it goes.
 
 use std::fmt;
 use std::sync::Arc;
 
 use futures::StreamExt;
+use futures::stream::BoxStream;
 
 use crate::{ClientError, Completion, CompletionRequest, LlmClient};
 
@@ -76,7 +77,59 @@ impl fmt::Debug for BatchOptions {
     }
 }
 
-/// Runs `requests` through `client`, at most `options.max_concurrent` at a time.
+/// The results of [`batch_stream`]: `(index, result)` in completion order.
+pub type BatchStream<'a> = BoxStream<'a, (usize, Result<Completion, ClientError>)>;
+
+/// Runs `requests` through `client`, at most `options.max_concurrent` at a time, and yields each
+/// `(index, result)` as it completes (completion order; `index` is the request's position).
+///
+/// The first result arrives after one call's latency, not after the whole batch. The outer `Err` is
+/// only for invalid options (`max_concurrent == 0`). `options.on_progress` is called before each
+/// result is yielded. Dropping the stream cancels every request in flight and starts no more.
+///
+/// ```
+/// use futures::StreamExt;
+/// use rlm_client::{batch_stream, BatchOptions, CompletionRequest};
+/// use rlm_client::testing::Simulated;
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let sim = Simulated::new("sim", |r: &CompletionRequest| r.messages[0].content.to_uppercase());
+/// let requests = vec![CompletionRequest::prompt("a"), CompletionRequest::prompt("b")];
+/// let mut results = batch_stream(&sim, requests, BatchOptions::new(2))?;
+/// while let Some((index, result)) = results.next().await {
+///     println!("request {index}: {}", result?.text);
+/// }
+/// # Ok::<(), rlm_client::ClientError>(())
+/// # }).unwrap();
+/// ```
+pub fn batch_stream<C: LlmClient + ?Sized>(
+    client: &C,
+    requests: Vec<CompletionRequest>,
+    options: BatchOptions,
+) -> Result<BatchStream<'_>, ClientError> {
+    if options.max_concurrent == 0 {
+        return Err(ClientError::configuration(
+            "batch max_concurrent is 0, so no request could ever run; use at least 1",
+        ));
+    }
+    let mut progress = BatchProgress::new(requests.len());
+    let on_progress = options.on_progress;
+    Ok(futures::stream::iter(requests.into_iter().enumerate())
+        .map(move |(index, request)| async move { (index, client.complete(request).await) })
+        .buffer_unordered(options.max_concurrent)
+        .inspect(move |(_, result)| {
+            progress.done += 1;
+            if result.is_err() {
+                progress.failed += 1;
+            }
+            if let Some(report) = &on_progress {
+                report(progress);
+            }
+        })
+        .boxed())
+}
+
+/// Runs `requests` through `client`, at most `options.max_concurrent` at a time (built on
+/// [`batch_stream`]).
 ///
 /// Returns one result per request, in input order. The outer `Err` is only for invalid options
 /// (`max_concurrent == 0`). An empty batch makes no call. Dropping the returned future cancels every
@@ -99,27 +152,12 @@ pub async fn batch<C: LlmClient + ?Sized>(
     requests: Vec<CompletionRequest>,
     options: BatchOptions,
 ) -> Result<Vec<Result<Completion, ClientError>>, ClientError> {
-    if options.max_concurrent == 0 {
-        return Err(ClientError::configuration(
-            "batch max_concurrent is 0, so no request could ever run; use at least 1",
-        ));
-    }
     let total = requests.len();
+    let mut in_flight = batch_stream(client, requests, options)?;
     let mut results: Vec<Option<Result<Completion, ClientError>>> = Vec::with_capacity(total);
     results.resize_with(total, || None);
-    let mut progress = BatchProgress::new(total);
-    let mut in_flight = futures::stream::iter(requests.into_iter().enumerate())
-        .map(|(index, request)| async move { (index, client.complete(request).await) })
-        .buffer_unordered(options.max_concurrent);
     while let Some((index, result)) = in_flight.next().await {
-        progress.done += 1;
-        if result.is_err() {
-            progress.failed += 1;
-        }
         results[index] = Some(result);
-        if let Some(report) = &options.on_progress {
-            report(progress);
-        }
     }
     Ok(results
         .into_iter()

@@ -7,7 +7,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use tokio::sync::Semaphore;
 
-use crate::{ClientError, Completion, CompletionRequest, LlmClient};
+use futures::StreamExt;
+
+use crate::{ClientError, Completion, CompletionRequest, CompletionStream, LlmClient};
 
 /// Holds one permit of a shared semaphore for the whole of each call.
 ///
@@ -54,6 +56,24 @@ impl LlmClient for ConcurrencyLimit {
             .await
             .map_err(|_| ClientError::Cancelled)?;
         self.inner.complete(request).await
+    }
+
+    /// Holds the permit until the stream ends or is dropped.
+    async fn complete_stream(
+        &self,
+        request: CompletionRequest,
+    ) -> Result<CompletionStream, ClientError> {
+        let permit = Arc::clone(&self.permits)
+            .acquire_owned()
+            .await
+            .map_err(|_| ClientError::Cancelled)?;
+        let stream = self.inner.complete_stream(request).await?;
+        Ok(stream
+            .map(move |item| {
+                let _held = &permit;
+                item
+            })
+            .boxed())
     }
 
     fn model(&self) -> &str {

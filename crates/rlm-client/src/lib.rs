@@ -9,7 +9,10 @@
 //!   [`Anthropic`]. They make one HTTP exchange per call and never retry.
 //! - Wrappers, each an [`LlmClient`] around any other: [`Resilient`] (the one retry layer: retries,
 //!   per-attempt timeout, deadline, rate limits, usage metering) and [`ConcurrencyLimit`] (a shared cap).
-//! - [`batch`]: many requests with a hard concurrency cap, results in input order.
+//! - [`batch`]: many requests with a hard concurrency cap, results in input order; [`batch_stream`]:
+//!   the same, results as they complete.
+//! - Streaming: [`LlmClient::complete_stream`] yields [`StreamItem`]s (text deltas, then the whole
+//!   [`Completion`]); every client streams (one delta by default), the providers over SSE.
 //! - [`UsageMeter`], [`UsageReport`], [`PriceTable`]: per-model accounting and cost;
 //!   [`ContextWindows`]: how many input tokens each model accepts.
 //! - [`testing`]: test doubles — [`testing::Simulated`], a fake client (not an LLM) for examples,
@@ -46,7 +49,7 @@ pub mod testing;
 mod types;
 mod usage;
 
-pub use batch::{BatchOptions, BatchProgress, ProgressCallback, batch};
+pub use batch::{BatchOptions, BatchProgress, BatchStream, ProgressCallback, batch, batch_stream};
 pub use client::{LlmClient, estimate_text_tokens, estimate_tokens};
 pub use concurrency::ConcurrencyLimit;
 pub use error::ClientError;

@@ -11,4 +11,5 @@ mod openai;
 mod rate_limit;
 mod resilience;
 mod secrets;
+mod streaming;
 mod support;

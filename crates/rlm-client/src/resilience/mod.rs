@@ -9,21 +9,23 @@ mod observe;
 mod rate_limit;
 mod record;
 mod retry;
+mod stream;
 mod timeout;
 
 use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tracing::{Instrument, field};
 
 pub use observe::{CallEvent, CallObserver};
 pub use rate_limit::RateLimits;
 pub use retry::RetryPolicy;
 
-use crate::{ClientError, Completion, CompletionRequest, LlmClient, UsageMeter};
+use crate::{ClientError, Completion, CompletionRequest, CompletionStream, LlmClient, UsageMeter};
 use rate_limit::RateLimiter;
 use record::CallRecord;
 use retry::Decision;
@@ -189,12 +191,19 @@ impl Resilient {
         &self.policy
     }
 
-    async fn attempts(
+    /// Runs `attempt` (given the attempt number, from 1) until it succeeds or the retry policy gives
+    /// up, each attempt behind the rate limiter and a permit of the concurrency cap. The permit of the
+    /// attempt that succeeded is returned with its value (a stream keeps it until it ends).
+    async fn attempts<T, Fut>(
         &self,
         request: &CompletionRequest,
         model: &str,
         retries: &mut u32,
-    ) -> Result<Completion, ClientError> {
+        mut attempt: impl FnMut(u32) -> Fut,
+    ) -> Result<(T, Option<OwnedSemaphorePermit>), ClientError>
+    where
+        Fut: Future<Output = Result<T, ClientError>>,
+    {
         let tokens = rate_limit::budgeted_tokens(request);
         let started = tokio::time::Instant::now();
         loop {
@@ -214,12 +223,11 @@ impl Resilient {
                 ),
                 None => None,
             };
-            let outcome = self.attempt(request, model, *retries + 1).await;
-            drop(permit);
-            let error = match outcome {
-                Ok(completion) => return Ok(completion),
+            let error = match attempt(*retries + 1).await {
+                Ok(value) => return Ok((value, permit)),
                 Err(error) => error,
             };
+            drop(permit);
             match self.policy.retry.decide(error, *retries, started.elapsed()) {
                 Decision::GiveUp(error) => return Err(error),
                 Decision::RetryAfter(wait, error) => {
@@ -284,14 +292,29 @@ impl LlmClient for Resilient {
             .clone()
             .unwrap_or_else(|| self.inner.model().to_string());
         // Records the call even if this future is dropped before it finishes.
-        let mut record = CallRecord::start(&self.meter, model);
+        let mut record = CallRecord::start(self.meter.clone(), model);
+        let model = record.model.clone();
         let outcome = timeout::with_deadline(
             self.policy.deadline,
-            self.attempts(&request, &record.model, &mut record.retries),
+            self.attempts(&request, &model, &mut record.retries, |n| {
+                self.attempt(&request, &model, n)
+            }),
         )
-        .await;
+        .await
+        .map(|(completion, _permit)| completion);
         record.finish(&outcome);
         outcome
+    }
+
+    /// Retries like [`Self::complete`] until the stream has delivered its first item; after that a
+    /// failure ends the stream (text already delivered is never sent twice). The attempt timeout
+    /// bounds the wait for that first item; then the provider's idle and request timeouts bound the
+    /// stream, and the overall deadline, when set, still covers everything.
+    async fn complete_stream(
+        &self,
+        request: CompletionRequest,
+    ) -> Result<CompletionStream, ClientError> {
+        self.open_stream(request).await
     }
 
     fn model(&self) -> &str {

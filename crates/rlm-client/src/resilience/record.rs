@@ -7,8 +7,8 @@ use std::time::Instant;
 use crate::{ClientError, Completion, UsageMeter};
 
 /// Records one call into a meter when finished, or on drop if it never finished.
-pub(super) struct CallRecord<'a> {
-    meter: &'a UsageMeter,
+pub(super) struct CallRecord {
+    meter: UsageMeter,
     /// The model the call is metered under.
     pub(super) model: String,
     /// Retries made so far (updated by the retry loop).
@@ -17,9 +17,9 @@ pub(super) struct CallRecord<'a> {
     recorded: bool,
 }
 
-impl<'a> CallRecord<'a> {
+impl CallRecord {
     /// Starts timing a call of `model`.
-    pub(super) fn start(meter: &'a UsageMeter, model: String) -> Self {
+    pub(super) fn start(meter: UsageMeter, model: String) -> Self {
         Self {
             meter,
             model,
@@ -30,20 +30,35 @@ impl<'a> CallRecord<'a> {
     }
 
     /// Records the call's outcome.
-    pub(super) fn finish(mut self, outcome: &Result<Completion, ClientError>) {
-        let elapsed = self.started.elapsed();
-        let retries = u64::from(self.retries);
+    pub(super) fn finish(self, outcome: &Result<Completion, ClientError>) {
         match outcome {
-            Ok(c) => self
-                .meter
-                .record_success(&self.model, c.usage, elapsed, retries),
-            Err(_) => self.meter.record_failure(&self.model, elapsed, retries),
+            Ok(c) => self.succeeded(c),
+            Err(_) => self.failed(),
         }
+    }
+
+    /// Records a successful call.
+    pub(super) fn succeeded(mut self, completion: &Completion) {
+        let elapsed = self.started.elapsed();
+        self.meter.record_success(
+            &self.model,
+            completion.usage,
+            elapsed,
+            u64::from(self.retries),
+        );
+        self.recorded = true;
+    }
+
+    /// Records a failed call.
+    pub(super) fn failed(mut self) {
+        let elapsed = self.started.elapsed();
+        self.meter
+            .record_failure(&self.model, elapsed, u64::from(self.retries));
         self.recorded = true;
     }
 }
 
-impl Drop for CallRecord<'_> {
+impl Drop for CallRecord {
     fn drop(&mut self) {
         if !self.recorded {
             tracing::debug!(model = %self.model, retries = self.retries, "LLM call dropped before it finished");
