@@ -8,6 +8,7 @@
 //! | 3    | input    | unreadable context file, invalid UTF-8 (with byte offset, line and column) |
 //! | 4    | provider | the model API failed after every retry, unreachable server |
 //! | 5    | limit    | timeout, token/cost budget, sub-call or consecutive-error limit (partial answer printed), no answer after the last iteration |
+//! | 130  | interrupted | Ctrl-C: the run was stopped, its trajectory so far and usage report were written |
 //!
 //! Library messages name library settings (`Limits::timeout`); the command line's messages name its
 //! flags instead (`--timeout`), through [`FLAG_NAMES`].
@@ -29,6 +30,8 @@ Exit codes:
   4  provider error: the model API failed after every retry, or could not be reached
   5  limit reached: timeout, token or cost budget, sub-call or error limit (partial answer
      printed), or no answer after the last iteration (nothing printed on stdout)
+  130 interrupted (Ctrl-C): the run stopped cleanly, trajectory and usage report written;
+     a second Ctrl-C exits at once
 
 Environment:
   OPENAI_API_KEY, ANTHROPIC_API_KEY  API keys (or choose the variable with --api-key-env NAME)
@@ -47,6 +50,8 @@ pub(crate) enum ExitClass {
     Provider,
     /// A run limit was reached (exit 5).
     Limit,
+    /// The run was interrupted with Ctrl-C (exit 130, the shell's code for SIGINT).
+    Interrupted,
 }
 
 impl ExitClass {
@@ -58,6 +63,7 @@ impl ExitClass {
             Self::Input => 3,
             Self::Provider => 4,
             Self::Limit => 5,
+            Self::Interrupted => 130,
         }
     }
 
@@ -69,6 +75,7 @@ impl ExitClass {
             Self::Input => "input",
             Self::Provider => "provider",
             Self::Limit => "limit",
+            Self::Interrupted => "interrupted",
         }
     }
 }
@@ -193,6 +200,7 @@ impl From<RlmError> for CliError {
             RlmError::ContextTooLarge { .. } | RlmError::InvalidContext(_) => ExitClass::Input,
             RlmError::Provider { source, .. } => client_error_class(source),
             RlmError::Config(_) => ExitClass::Usage,
+            RlmError::Cancelled { .. } => ExitClass::Interrupted,
             _ => ExitClass::Other,
         };
         let run = error.partial_run().cloned().map(Box::new);

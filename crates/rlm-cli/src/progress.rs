@@ -90,6 +90,7 @@ impl Progress {
                 depth: 0,
                 iteration,
                 max,
+                ..
             } => {
                 *state = State::default();
                 if let Some(bar) = &self.bar {
@@ -223,6 +224,7 @@ mod tests {
         let p = Progress::new(ProgressMode::Lines, "t");
         p.on_event(&Event::IterationStarted {
             depth: 0,
+            run_id: 0,
             iteration: 1,
             max: 3,
         });
@@ -235,9 +237,14 @@ mod tests {
         for done in 1..=2 {
             p.on_event(&Event::SubcallFinished {
                 depth: 0,
+                index: done - 1,
                 done,
                 total: 2,
                 failed: 1,
+                model: "sub".into(),
+                latency: Duration::from_millis(5),
+                usage: rlm::client::Usage::default(),
+                error: None,
             });
         }
         let state = p.state.lock().unwrap();

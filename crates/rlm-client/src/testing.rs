@@ -1,7 +1,8 @@
 //! Test doubles: `Simulated`, a stand-in client for examples, benchmarks and tests. It is NOT a
 //! language model: it answers with whatever a user-supplied function returns, after a configurable
 //! (tokio) delay, and fails on a configurable plan. With the `mock` feature, also `MockLlmClient`
-//! (mockall) for other crates' tests.
+//! (mockall) for other crates' tests; mockall mocks every trait method, so a mock used as the root model of
+//! an RLM (called in streaming mode) expects `complete_stream`, a sub-model mock `complete`.
 
 use std::fmt;
 use std::sync::Arc;

@@ -67,6 +67,10 @@ impl Tripped {
 #[derive(Debug, Default)]
 struct Mutable {
     cost_usd: f64,
+    /// Tokens of every finished call.
+    usage: Usage,
+    /// Whether a call of a model without a price was counted (the cost is then unknown).
+    unpriced: bool,
     tripped: Option<Tripped>,
     /// Output of the latest root-level cell that succeeded and printed something.
     partial_output: Option<String>,
@@ -127,18 +131,25 @@ impl Budget {
         Ok(())
     }
 
-    /// Adds the tokens and cost of a finished call by `model`.
-    pub(crate) fn record(&self, model: &str, usage: &Usage) {
+    /// Adds the tokens and cost of a finished call by `model`; returns the usage of every call so far
+    /// and their cost (`None` once a model without a price was used).
+    pub(crate) fn record(&self, model: &str, usage: &Usage) -> (Usage, Option<f64>) {
         self.tokens
             .fetch_add(usage.total_tokens(), Ordering::SeqCst);
+        let mut state = self.lock();
+        state.usage += *usage;
         if let Some(price) = self.prices.get(model) {
-            self.lock().cost_usd += price.cost_usd(usage);
-        } else if self.limits.cost_budget_usd.is_some() && usage.total_tokens() > 0 {
-            tracing::warn!(
-                model,
-                "no price for this model: its calls do not count toward the cost budget"
-            );
+            state.cost_usd += price.cost_usd(usage);
+        } else if usage.total_tokens() > 0 {
+            state.unpriced = true;
+            if self.limits.cost_budget_usd.is_some() {
+                tracing::warn!(
+                    model,
+                    "no price for this model: its calls do not count toward the cost budget"
+                );
+            }
         }
+        (state.usage, (!state.unpriced).then_some(state.cost_usd))
     }
 
     /// Reserves `n` sub-calls, or refuses them all (and marks the run) if that would pass the limit.

@@ -80,6 +80,13 @@ pub enum RlmError {
         /// What the run did before it stopped, with the best partial answer so far.
         partial: Box<PartialRun>,
     },
+    /// The run was cancelled ([`crate::RunStream::cancel`], Ctrl-C on the command line): calls in
+    /// flight were dropped.
+    #[error("the run was cancelled")]
+    Cancelled {
+        /// What the run did before it stopped, with the best partial answer so far.
+        partial: Box<PartialRun>,
+    },
     /// A call of the root model failed after every retry.
     #[error("the root model call failed: {source}")]
     Provider {
@@ -121,6 +128,7 @@ macro_rules! with_partial {
             | Self::ConsecutiveErrors { $partial, .. }
             | Self::SubcallLimit { $partial, .. }
             | Self::NoAnswer { $partial, .. }
+            | Self::Cancelled { $partial, .. }
             | Self::Provider { $partial, .. } => Some($expr),
             Self::ContextTooLarge { .. }
             | Self::InvalidContext(_)

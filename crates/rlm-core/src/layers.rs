@@ -4,6 +4,7 @@
 //! ```text
 //! Accounted              refuses the call once a token or cost budget is used up;
 //!   │                    adds the finished call's tokens and cost to the budget
+//!   │                    (reported as `Event::UsageUpdated`); streams pass through
 //! Resilient              overall deadline (when set), then for each attempt:
 //!   ├─ rate limiter      requests and tokens per minute, shared by every depth and completion
 //!   ├─ concurrency permit one slot of the global cap (sub-models and child runs only), taken
@@ -50,7 +51,11 @@ pub(crate) fn stack(resilient: &Resilient, at: &StackFor<'_>) -> Arc<dyn LlmClie
     if let Some(permits) = at.permits {
         layer = layer.with_concurrency_limit(Arc::clone(permits));
     }
-    Arc::new(Accounted::new(Arc::new(layer), Arc::clone(at.budget)))
+    Arc::new(Accounted::new(
+        Arc::new(layer),
+        Arc::clone(at.budget),
+        at.events.clone(),
+    ))
 }
 
 /// Turns the resilient layer's waits into run events of `depth`.

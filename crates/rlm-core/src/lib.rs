@@ -97,6 +97,7 @@ mod run;
 mod sandbox_slots;
 mod session;
 mod settings;
+mod stream;
 mod trajectory;
 
 pub use answer::{Finish, PartialRun, RlmAnswer, UsageSummary};
@@ -110,6 +111,7 @@ pub use models::DEFAULT_SUB_PROMPT_CHARS;
 pub use rlm::Rlm;
 pub use sandbox_slots::DEFAULT_MAX_LIVE_SANDBOXES;
 pub use session::Session;
+pub use stream::{RunCanceller, RunStream, RunUpdate};
 pub use trajectory::{
     CellRecord, ChildRunRecord, CompactionRecord, IterationRecord, LimitsRecord, RunMetadata,
     Trajectory, TrajectoryError, TrajectoryRecord,

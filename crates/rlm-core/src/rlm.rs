@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use futures::FutureExt;
 use rlm_repl::{LoadedContext, Sandbox, SandboxConfig};
 use tracing::Instrument;
 
@@ -10,10 +11,11 @@ use crate::engine::{self, RunSpec};
 use crate::handler::Handler;
 use crate::run::RunShared;
 use crate::settings::Settings;
+use crate::stream::{CancelSignal, StreamWiring};
 use crate::trajectory::{LimitsRecord, RunMetadata};
 use crate::{
-    Context, Event, PartialRun, RlmAnswer, RlmBuilder, RlmError, Session, Trajectory, UsageSummary,
-    context,
+    Context, Event, PartialRun, RlmAnswer, RlmBuilder, RlmError, RunStream, RunUpdate, Session,
+    Trajectory, UsageSummary, context,
 };
 
 /// A recursive language model: a root model that answers a query about a context it never reads whole,
@@ -51,8 +53,24 @@ impl Rlm {
         context: impl Into<Context>,
         query: &str,
     ) -> Result<RlmAnswer, RlmError> {
-        let mut slot = SandboxSlot::new();
-        complete(&self.settings, &mut slot, context.into(), query).await
+        self.stream(context, query).finish().await
+    }
+
+    /// Answers `query` about `context` as a stream of [`RunUpdate`]s: run events as they happen (the
+    /// root model's text as it streams in, code blocks, cell outputs, sub-calls as each finishes,
+    /// usage), the trajectory line by line, then the answer or the failure. Nothing runs until the
+    /// stream is polled; dropping it cancels the run; [`RunStream::cancel`] stops it cleanly.
+    pub fn stream(&self, context: impl Into<Context>, query: &str) -> RunStream {
+        let settings = Arc::clone(&self.settings);
+        let context = context.into();
+        let query = query.to_owned();
+        RunStream::new(move |wiring| {
+            async move {
+                let mut slot = SandboxSlot::new();
+                complete(&settings, &mut slot, context, &query, Some(wiring)).await
+            }
+            .boxed()
+        })
     }
 
     /// A session: one sandbox kept across several completions (variables survive; each completion's
@@ -87,12 +105,21 @@ impl SandboxSlot {
     }
 }
 
-/// Runs one completion in `slot`'s sandbox, under the run's timeout.
+/// How the run of [`complete`] stopped.
+enum Stop {
+    Ran(Result<engine::RunOutcome, RlmError>),
+    TimedOut(Duration),
+    Cancelled,
+}
+
+/// Runs one completion in `slot`'s sandbox, under the run's timeout; `wiring` streams its updates and
+/// can cancel it.
 pub(crate) async fn complete(
     settings: &Arc<Settings>,
     slot: &mut SandboxSlot,
     context: Context,
     query: &str,
+    wiring: Option<StreamWiring>,
 ) -> Result<RlmAnswer, RlmError> {
     let started = Instant::now();
     let bytes = context.bytes();
@@ -104,7 +131,11 @@ pub(crate) async fn complete(
     if bytes == 0 {
         tracing::warn!("the context is empty; the model has nothing to work on");
     }
-    let shared = RunShared::new(Arc::clone(settings));
+    let (updates, mut cancel) = match wiring {
+        Some(wiring) => (Some(wiring.updates), wiring.cancel),
+        None => (None, CancelSignal::never()),
+    };
+    let shared = RunShared::new(Arc::clone(settings), updates);
     slot.handler.bind(Some(Arc::clone(&shared)));
     let span = tracing::info_span!(
         "rlm_completion",
@@ -125,7 +156,7 @@ pub(crate) async fn complete(
         let Some(sandbox) = slot.sandbox.as_ref() else {
             return Err(RlmError::Config("sandbox missing".into()));
         };
-        settings.events.emit(&Event::ContextLoading {
+        shared.events.emit(&Event::ContextLoading {
             bytes,
             format: context.format_name(),
         });
@@ -137,10 +168,13 @@ pub(crate) async fn complete(
                 rlm_repl::SandboxError::ContextLoad(message) => RlmError::InvalidContext(message),
                 other => RlmError::Sandbox(other),
             })?;
-        settings.events.emit(&Event::ContextLoaded {
+        shared.events.emit(&Event::ContextLoaded {
             bytes,
             duration: load_started.elapsed(),
         });
+        shared
+            .events
+            .send(|| RunUpdate::Metadata(run_metadata(settings, Some(&context_loaded))));
         let spec = RunSpec {
             depth: 0,
             run_id: 0,
@@ -153,19 +187,34 @@ pub(crate) async fn complete(
         engine::run(&shared, sandbox, spec).await
     }
     .instrument(span);
-    let result = if let Some(after) = settings.limits.timeout {
-        if let Ok(result) = tokio::time::timeout(after, work).await {
-            result
-        } else {
-            // A cell may still be running in the sandbox: drop it (this cancels its host calls).
+    let limited = async {
+        match settings.limits.timeout {
+            Some(after) => tokio::time::timeout(after, work)
+                .await
+                .map_or(Stop::TimedOut(after), Stop::Ran),
+            None => Stop::Ran(work.await),
+        }
+    };
+    let stop = tokio::select! {
+        stop = limited => stop,
+        () = cancel.cancelled() => Stop::Cancelled,
+    };
+    let result = match stop {
+        Stop::Ran(result) => result,
+        // A cell may still be running in the sandbox: drop it (this cancels its host calls).
+        Stop::TimedOut(after) => {
             slot.sandbox = None;
             Err(RlmError::Timeout {
                 after,
                 partial: PartialRun::boxed(shared.budget.partial()),
             })
         }
-    } else {
-        work.await
+        Stop::Cancelled => {
+            slot.sandbox = None;
+            Err(RlmError::Cancelled {
+                partial: PartialRun::boxed(shared.budget.partial()),
+            })
+        }
     };
     slot.handler.bind(None);
     let metadata = run_metadata(settings, loaded.as_ref());

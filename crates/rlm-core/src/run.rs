@@ -7,17 +7,22 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use rlm_client::{LlmClient, UsageMeter, UsageReport};
+use tokio::sync::mpsc::UnboundedSender;
 
 use crate::budget::Budget;
+use crate::events::EventSink;
 use crate::layers::{StackFor, stack};
 use crate::models::ModelEntry;
 use crate::settings::Settings;
+use crate::stream::RunUpdate;
 use crate::trajectory::TrajectoryRecord;
 
 /// One completion's shared state.
 pub(crate) struct RunShared {
     pub(crate) settings: Arc<Settings>,
     pub(crate) budget: Arc<Budget>,
+    /// Where this completion's events go (the `on_event` callback, and the stream if there is one).
+    pub(crate) events: EventSink,
     /// One meter per depth (index 0 = the root model's own calls).
     meters: Vec<UsageMeter>,
     /// The root model's stack (depth 0).
@@ -30,8 +35,13 @@ pub(crate) struct RunShared {
 }
 
 impl RunShared {
-    /// Fresh state for one completion.
-    pub(crate) fn new(settings: Arc<Settings>) -> Arc<Self> {
+    /// Fresh state for one completion; its events and trajectory lines also go to `updates` when the
+    /// completion is streamed.
+    pub(crate) fn new(
+        settings: Arc<Settings>,
+        updates: Option<UnboundedSender<RunUpdate>>,
+    ) -> Arc<Self> {
+        let events = settings.events.with_updates(updates);
         let budget = Arc::new(Budget::new(
             settings.limits.clone(),
             settings.prices.clone(),
@@ -44,7 +54,7 @@ impl RunShared {
             meter: &meters[depth],
             budget: &budget,
             permits,
-            events: &settings.events,
+            events: &events,
         };
         let root = stack(&settings.root.resilient, &at(0, None));
         let subs = (1..=settings.max_depth)
@@ -61,6 +71,7 @@ impl RunShared {
         Arc::new(Self {
             settings,
             budget,
+            events,
             meters,
             root,
             subs,
@@ -98,8 +109,9 @@ impl RunShared {
         self.next_run_id.fetch_add(1, Ordering::SeqCst)
     }
 
-    /// Appends a trajectory record.
+    /// Appends a trajectory record (and streams it).
     pub(crate) fn record(&self, record: TrajectoryRecord) {
+        self.events.send(|| RunUpdate::Record(record.clone()));
         self.records
             .lock()
             .unwrap_or_else(PoisonError::into_inner)

@@ -43,7 +43,7 @@ impl Session {
         query: &str,
     ) -> Result<RlmAnswer, RlmError> {
         let mut slot = self.slot.lock().await;
-        complete(&self.settings, &mut slot, context.into(), query).await
+        complete(&self.settings, &mut slot, context.into(), query, None).await
     }
 
     /// Names of the variables defined in the session's sandbox so far.

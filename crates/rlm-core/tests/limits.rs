@@ -248,7 +248,8 @@ async fn subcall_limit_refuses_the_batch_and_stops_the_run() {
 async fn root_provider_failure_is_an_error_with_the_cause() {
     let mut mock = rlm_client::testing::MockLlmClient::new();
     mock.expect_model().return_const("mock-root".to_owned());
-    mock.expect_complete().times(1).returning(|_| {
+    // The root model is called in streaming mode: a mock of it expects `complete_stream`.
+    mock.expect_complete_stream().times(1).returning(|_| {
         Err(ClientError::Http {
             provider: "mock".into(),
             status: 401,

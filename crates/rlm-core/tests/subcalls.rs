@@ -54,9 +54,24 @@ async fn llm_batch_sends_exactly_the_prompts_built() {
             depth: 0,
             done: 5,
             total: 5,
-            failed: 0
-        }
+            failed: 0,
+            model,
+            error: None,
+            ..
+        } if model == "sub"
     )));
+    let mut indexes: Vec<usize> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::SubcallFinished { index, usage, .. } => {
+                assert!(usage.total_tokens() > 0, "each item carries its tokens");
+                Some(*index)
+            }
+            _ => None,
+        })
+        .collect();
+    indexes.sort_unstable();
+    assert_eq!(indexes, [0, 1, 2, 3, 4], "one event per batch item");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -37,15 +37,22 @@ impl Engine<'_> {
             let cell = self.execute(code).await?;
             if let Some(note) = &cell.restart {
                 tracing::warn!(depth = self.spec.depth, "the sandbox process was restarted");
-                self.shared
-                    .settings
-                    .events
-                    .emit(&crate::Event::SandboxRestarted {
+                self.shared.events.emit(&crate::Event::SandboxRestarted {
                         depth: self.spec.depth,
                         note: note.clone(),
                     });
             }
             let rendered = model_view(&cell, cap);
+            self.shared.events.emit(&crate::Event::CellFinished {
+                depth: self.spec.depth,
+                run_id: self.spec.run_id,
+                iteration: self.iteration,
+                index,
+                output: rendered.clone(),
+                error: cell.error.clone(),
+                final_answer: cell.final_answer.clone(),
+                duration: cell.duration,
+            });
             if self.is_root()
                 && cell.error.is_none()
                 && (!cell.stdout.trim().is_empty() || cell.value.is_some())

@@ -44,7 +44,7 @@ impl Engine<'_> {
                 request.remove(2);
             }
         }
-        let reply = self.complete(request).await?;
+        let reply = self.complete(request, false).await?;
         let variables = self
             .bounded(self.sandbox.variables())
             .await
@@ -80,7 +80,7 @@ impl Engine<'_> {
                 summary: reply.text,
                 usage: reply.usage,
             }));
-        self.shared.settings.events.emit(&Event::Compacted {
+        self.shared.events.emit(&Event::Compacted {
             depth: self.spec.depth,
             iteration,
             tokens_before: before,

@@ -74,6 +74,13 @@ impl Engine<'_> {
     /// `FINAL_VAR` naming a non-empty variable is a forced answer; anything else (code, prose, an empty
     /// or missing variable) is no answer at all.
     pub(super) async fn final_request(&mut self, iteration: usize) -> Result<RunOutcome, RlmError> {
+        self.iteration = iteration;
+        self.shared.events.emit(&crate::Event::IterationStarted {
+            depth: self.spec.depth,
+            run_id: self.spec.run_id,
+            iteration,
+            max: self.shared.settings.max_iterations,
+        });
         let prompt = self.shared.settings.prompts.final_request(self.spec.query);
         self.history.push(Message::user(prompt));
         let messages = self.history.take_new();

@@ -57,21 +57,30 @@ pub(crate) async fn run(
     let span = tracing::info_span!("rlm_run", depth = spec.depth, run_id = spec.run_id);
     let started = Instant::now();
     let depth = spec.depth;
+    let run_id = spec.run_id;
     let result = async {
         let (client, entry) = shared
             .model_client(depth, spec.model.as_deref())
             .map_err(RlmError::Config)?;
+        shared.events.emit(&Event::RunStarted {
+            depth,
+            run_id,
+            parent_run_id: spec.parent_run_id,
+            model: client.model().to_owned(),
+        });
         let window = entry.window;
         let mut engine = Engine::new(shared, sandbox, spec, client, window);
         engine.run().await
     }
     .instrument(span)
     .await;
-    shared.settings.events.emit(&Event::RunFinished {
+    shared.events.emit(&Event::RunFinished {
         depth,
+        run_id,
         iterations: result.as_ref().map_or(0, |o| o.iterations),
         answered: result.is_ok(),
         forced: result.as_ref().is_ok_and(|o| o.finished == Finish::Forced),
+        error: result.as_ref().err().map(ToString::to_string),
         duration: started.elapsed(),
     });
     result
@@ -88,6 +97,8 @@ struct Engine<'a> {
     params: PromptParams,
     history: History,
     consecutive_errors: usize,
+    /// The iteration in progress (`max_iterations + 1` during the final-answer request).
+    iteration: usize,
 }
 
 /// One model reply.
@@ -143,6 +154,7 @@ impl<'a> Engine<'a> {
             params,
             history,
             consecutive_errors: 0,
+            iteration: 0,
         }
     }
 
@@ -167,14 +179,32 @@ impl<'a> Engine<'a> {
     }
 
     /// Calls the run's model with `messages` (a budget that is used up, or a failure after the
-    /// retries, ends the run).
-    async fn complete(&self, messages: Vec<Message>) -> Result<Reply, RlmError> {
+    /// retries, ends the run). The reply is streamed; with `live` its text is reported as
+    /// [`Event::RootDelta`]s as it arrives.
+    async fn complete(&self, messages: Vec<Message>, live: bool) -> Result<Reply, RlmError> {
         let budget = &self.shared.budget;
         if let Err(limit) = budget.check_call() {
             return Err(limit.into_error(budget.partial()));
         }
         let started = Instant::now();
-        let completion = match self.client.complete(CompletionRequest::new(messages)).await {
+        let streamed = async {
+            let stream = self
+                .client
+                .complete_stream(CompletionRequest::new(messages))
+                .await?;
+            rlm_client::collect_stream(stream, |text| {
+                if live {
+                    self.shared.events.emit(&Event::RootDelta {
+                        depth: self.spec.depth,
+                        run_id: self.spec.run_id,
+                        iteration: self.iteration,
+                        text: text.to_owned(),
+                    });
+                }
+            })
+            .await
+        };
+        let completion = match streamed.await {
             Ok(completion) => completion,
             Err(source) => {
                 return Err(budget.limit_error().unwrap_or(RlmError::Provider {
@@ -192,7 +222,7 @@ impl<'a> Engine<'a> {
 
     /// Calls the model with the whole history and stores its reply.
     async fn call_model(&mut self) -> Result<Reply, RlmError> {
-        let reply = self.complete(self.history.messages().to_vec()).await?;
+        let reply = self.complete(self.history.messages().to_vec(), true).await?;
         self.history.push(Message::assistant(reply.text.clone()));
         if self.is_root() {
             self.shared.budget.set_partial_reply(&reply.text);
@@ -203,8 +233,10 @@ impl<'a> Engine<'a> {
     /// One iteration; `Some(answer)` when the run is over.
     async fn iteration(&mut self, iteration: usize) -> Result<Option<String>, RlmError> {
         let settings = &self.shared.settings;
-        settings.events.emit(&Event::IterationStarted {
+        self.iteration = iteration;
+        self.shared.events.emit(&Event::IterationStarted {
             depth: self.spec.depth,
+            run_id: self.spec.run_id,
             iteration,
             max: settings.max_iterations,
         });
@@ -213,6 +245,16 @@ impl<'a> Engine<'a> {
         let messages = self.history.take_new();
         let reply = self.call_model().await?;
         let blocks = parse::code_blocks(&reply.text);
+        for (index, code) in blocks.iter().enumerate() {
+            self.shared.events.emit(&Event::CodeBlockReady {
+                depth: self.spec.depth,
+                run_id: self.spec.run_id,
+                iteration,
+                index,
+                of: blocks.len(),
+                code: code.clone(),
+            });
+        }
         let mut outcome = self.run_cells(&blocks).await?;
         if outcome.answer.is_none() {
             outcome.answer = self
@@ -221,8 +263,9 @@ impl<'a> Engine<'a> {
         }
         self.shared
             .record(self.iteration_record(iteration, messages, &reply, &blocks, &outcome));
-        settings.events.emit(&Event::IterationFinished {
+        self.shared.events.emit(&Event::IterationFinished {
             depth: self.spec.depth,
+            run_id: self.spec.run_id,
             iteration,
             cells: outcome.cells.len(),
             failed_cells: outcome.cells.iter().filter(|c| c.error.is_some()).count(),

@@ -7,7 +7,9 @@ use std::sync::Arc;
 use futures::StreamExt;
 use rlm_repl::{Sandbox, SandboxConfig, SubcallError, SubcallErrorKind};
 
-use super::{Handler, progress};
+use rlm_client::Usage;
+
+use super::Handler;
 use crate::engine::{self, RunSpec};
 use crate::run::RunShared;
 use crate::trajectory::{ChildRunRecord, TrajectoryRecord};
@@ -78,18 +80,15 @@ impl Handler {
         prompts: Vec<String>,
         max_concurrent: usize,
     ) -> Vec<Result<String, SubcallError>> {
-        let total = prompts.len();
-        let mut done = 0;
-        let mut failed = 0;
+        let mut tally = self.tally(prompts.len());
+        let model = shared.settings.subs.default.clone();
         let mut indexed: Vec<(usize, Result<String, SubcallError>)> = futures::stream::iter(
             prompts.into_iter().enumerate(),
         )
         .map(|(index, prompt)| async move { (index, self.child(shared, prompt, None).await) })
         .buffer_unordered(max_concurrent)
-        .inspect(|(_, result)| {
-            done += 1;
-            failed += usize::from(result.is_err());
-            self.emit_finished(shared, progress(done, failed, total));
+        .inspect(|(index, result)| {
+            tally.finished(shared, *index, &model, Usage::default(), result);
         })
         .collect()
         .await;

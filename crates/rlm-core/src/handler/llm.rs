@@ -3,17 +3,17 @@
 
 use std::sync::Arc;
 
-use rlm_client::{BatchOptions, BatchProgress, CompletionRequest, Message, estimate_tokens};
+use futures::StreamExt;
+use rlm_client::{BatchOptions, Completion, CompletionRequest, Message, Usage, estimate_tokens};
 use rlm_repl::{QueryOptions, SubcallError, SubcallErrorKind, SubcallKind};
 
 use super::{Handler, client_error, unavailable};
-use crate::Event;
 use crate::run::RunShared;
 
 /// A checked plain sub-call: the request and the name of the sub-model it goes to.
 pub(super) struct Call {
     request: CompletionRequest,
-    model: String,
+    pub(super) model: String,
 }
 
 /// The request for one sub-call: an optional system message, then the prompt. The model is the
@@ -65,14 +65,13 @@ impl Handler {
         &self,
         shared: &RunShared,
         call: Call,
-    ) -> Result<String, SubcallError> {
+    ) -> Result<Completion, SubcallError> {
         let (client, _) = shared
             .model_client(self.depth + 1, Some(&call.model))
             .map_err(unavailable)?;
         client
             .complete(call.request)
             .await
-            .map(|c| c.text)
             .map_err(|e| client_error(shared, &e))
     }
 
@@ -103,27 +102,28 @@ impl Handler {
             return vec![Err(error); total];
         }
         self.emit_started(shared, kind, total);
-        let refused = total - requests.len();
+        let mut tally = self.tally(total);
+        let model = shared.settings.subs.default.clone();
+        for (index, refused) in results.iter().enumerate() {
+            if let Some(refused) = refused {
+                tally.finished(shared, index, &model, Usage::default(), refused);
+            }
+        }
         let client = match shared.model_client(self.depth + 1, None) {
             Ok((client, _)) => client,
             Err(message) => return vec![Err(unavailable(message)); total],
         };
-        let events = shared.settings.events.clone();
-        let depth = self.depth;
-        let options = BatchOptions::new(max_concurrent).with_progress(move |p: BatchProgress| {
-            events.emit(&Event::SubcallFinished {
-                depth,
-                done: p.done + refused,
-                total,
-                failed: p.failed + refused,
-            });
-        });
-        let answers = match rlm_client::batch(&*client, requests, options).await {
-            Ok(answers) => answers,
-            Err(e) => return vec![Err(client_error(shared, &e)); total],
-        };
-        for (index, answer) in slots.into_iter().zip(answers) {
-            results[index] = Some(answer.map(|c| c.text).map_err(|e| client_error(shared, &e)));
+        let mut answers =
+            match rlm_client::batch_stream(&*client, requests, BatchOptions::new(max_concurrent)) {
+                Ok(answers) => answers,
+                Err(e) => return vec![Err(client_error(shared, &e)); total],
+            };
+        while let Some((position, answer)) = answers.next().await {
+            let index = slots[position];
+            let usage = answer.as_ref().map_or_else(|_| Usage::default(), |c| c.usage);
+            let answer = answer.map(|c| c.text).map_err(|e| client_error(shared, &e));
+            tally.finished(shared, index, &model, usage, &answer);
+            results[index] = Some(answer);
         }
         results
             .into_iter()

@@ -7,9 +7,10 @@ mod children;
 mod llm;
 
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
 
 use async_trait::async_trait;
-use rlm_client::{BatchProgress, ClientError};
+use rlm_client::{ClientError, Usage};
 use rlm_repl::{QueryOptions, SubcallError, SubcallErrorKind, SubcallHandler, SubcallKind};
 use tracing::Instrument;
 
@@ -70,7 +71,7 @@ impl Handler {
     }
 
     fn emit_started(&self, shared: &RunShared, kind: SubcallKind, total: usize) {
-        shared.settings.events.emit(&Event::SubcallStarted {
+        shared.events.emit(&Event::SubcallStarted {
             depth: self.depth,
             kind,
             done: 0,
@@ -78,13 +79,15 @@ impl Handler {
         });
     }
 
-    fn emit_finished(&self, shared: &RunShared, progress: BatchProgress) {
-        shared.settings.events.emit(&Event::SubcallFinished {
+    /// Counts the items of a call of `total` as they finish.
+    fn tally(&self, total: usize) -> Tally {
+        Tally {
             depth: self.depth,
-            done: progress.done,
-            total: progress.total,
-            failed: progress.failed,
-        });
+            total,
+            done: 0,
+            failed: 0,
+            started: Instant::now(),
+        }
     }
 
     /// Reserves `n` sub-calls of the run's cap, or refuses them.
@@ -93,6 +96,42 @@ impl Handler {
             .budget
             .reserve_subcalls(n as u64)
             .map_err(|limit| SubcallError::new(SubcallErrorKind::Refused, limit.refusal()))
+    }
+}
+
+/// The items of one sub-call (or batch) finished so far; reports each as [`Event::SubcallFinished`].
+struct Tally {
+    depth: usize,
+    total: usize,
+    done: usize,
+    failed: usize,
+    started: Instant,
+}
+
+impl Tally {
+    /// Counts item `index`, answered by `model` with `usage` tokens, and reports it.
+    fn finished<T>(
+        &mut self,
+        shared: &RunShared,
+        index: usize,
+        model: &str,
+        usage: Usage,
+        result: &Result<T, SubcallError>,
+    ) {
+        self.done += 1;
+        let error = result.as_ref().err().map(|e| e.message().to_owned());
+        self.failed += usize::from(error.is_some());
+        shared.events.emit(&Event::SubcallFinished {
+            depth: self.depth,
+            index,
+            done: self.done,
+            total: self.total,
+            failed: self.failed,
+            model: model.to_owned(),
+            latency: self.started.elapsed(),
+            usage,
+            error,
+        });
     }
 }
 
@@ -129,22 +168,29 @@ impl SubcallHandler for Handler {
         async {
             self.check_depth(&shared)?;
             if self.starts_child(&shared, kind) {
-                shared
+                let model = shared
                     .settings
                     .subs
                     .get(options.model.as_deref())
-                    .map_err(unavailable)?;
+                    .map_err(unavailable)?
+                    .name
+                    .clone();
                 Self::reserve(&shared, 1)?;
                 self.emit_started(&shared, kind, 1);
+                let mut tally = self.tally(1);
                 let result = self.child(&shared, prompt, options.model).await;
-                self.emit_finished(&shared, progress(1, usize::from(result.is_err()), 1));
+                tally.finished(&shared, 0, &model, Usage::default(), &result);
                 return result;
             }
             let call = Self::prepare(&shared, prompt, options)?;
             Self::reserve(&shared, 1)?;
             self.emit_started(&shared, kind, 1);
+            let mut tally = self.tally(1);
+            let model = call.model.clone();
             let result = self.llm_one(&shared, call).await;
-            self.emit_finished(&shared, progress(1, usize::from(result.is_err()), 1));
+            let usage = result.as_ref().map_or_else(|_| Usage::default(), |c| c.usage);
+            let result = result.map(|c| c.text);
+            tally.finished(&shared, 0, &model, usage, &result);
             result
         }
         .instrument(span)
@@ -184,11 +230,4 @@ impl SubcallHandler for Handler {
         .instrument(span)
         .await
     }
-}
-
-fn progress(done: usize, failed: usize, total: usize) -> BatchProgress {
-    let mut progress = BatchProgress::new(total);
-    progress.done = done;
-    progress.failed = failed;
-    progress
 }
