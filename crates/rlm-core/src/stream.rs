@@ -58,8 +58,7 @@ impl CancelSignal {
         {
             return;
         }
-        std::future::pending().await
-    
+        std::future::pending::<()>().await;
     }
 }
 

@@ -6,7 +6,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use rlm_client::{ClientError, Completion, CompletionRequest, LlmClient, Usage};
+use futures::StreamExt;
+use rlm_client::{
+    ClientError, Completion, CompletionRequest, CompletionStream, LlmClient, StreamItem, Usage,
+};
 
 type Respond = dyn Fn(&CompletionRequest, usize) -> Result<String, ClientError> + Send + Sync;
 
@@ -20,6 +23,8 @@ pub struct Scripted {
     peak: AtomicUsize,
     usage: Usage,
     delay: Duration,
+    /// Characters per delta of a streamed reply (0: the default one-delta stream).
+    chunk_chars: usize,
 }
 
 impl Scripted {
@@ -39,6 +44,7 @@ impl Scripted {
             peak: AtomicUsize::new(0),
             usage: Usage::new(10, 5),
             delay: Duration::ZERO,
+            chunk_chars: 0,
         }
     }
 
@@ -75,6 +81,12 @@ impl Scripted {
         self
     }
 
+    /// Streams replies in deltas of `chars` characters.
+    pub fn with_chunks(mut self, chars: usize) -> Self {
+        self.chunk_chars = chars;
+        self
+    }
+
     pub fn requests(&self) -> Vec<CompletionRequest> {
         self.requests.lock().unwrap().clone()
     }
@@ -103,6 +115,23 @@ impl LlmClient for Scripted {
         Ok(Completion::new(text, self.model.clone())
             .with_usage(self.usage)
             .with_finish_reason("stop"))
+    }
+
+    async fn complete_stream(
+        &self,
+        request: CompletionRequest,
+    ) -> Result<CompletionStream, ClientError> {
+        let completion = self.complete(request).await?;
+        if self.chunk_chars == 0 {
+            return Ok(rlm_client::single_delta(completion));
+        }
+        let chars: Vec<char> = completion.text.chars().collect();
+        let deltas: Vec<Result<StreamItem, ClientError>> = chars
+            .chunks(self.chunk_chars)
+            .map(|chunk| Ok(StreamItem::Delta(chunk.iter().collect())))
+            .chain([Ok(StreamItem::Done(completion))])
+            .collect();
+        Ok(futures::stream::iter(deltas).boxed())
     }
 
     fn model(&self) -> &str {

@@ -16,5 +16,6 @@ mod limits;
 mod real_runs;
 mod run_loop;
 mod session;
+mod streaming;
 mod subcalls;
 mod trajectory;

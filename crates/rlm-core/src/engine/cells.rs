@@ -38,9 +38,9 @@ impl Engine<'_> {
             if let Some(note) = &cell.restart {
                 tracing::warn!(depth = self.spec.depth, "the sandbox process was restarted");
                 self.shared.events.emit(&crate::Event::SandboxRestarted {
-                        depth: self.spec.depth,
-                        note: note.clone(),
-                    });
+                    depth: self.spec.depth,
+                    note: note.clone(),
+                });
             }
             let rendered = model_view(&cell, cap);
             self.shared.events.emit(&crate::Event::CellFinished {

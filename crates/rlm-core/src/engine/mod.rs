@@ -222,7 +222,9 @@ impl<'a> Engine<'a> {
 
     /// Calls the model with the whole history and stores its reply.
     async fn call_model(&mut self) -> Result<Reply, RlmError> {
-        let reply = self.complete(self.history.messages().to_vec(), true).await?;
+        let reply = self
+            .complete(self.history.messages().to_vec(), true)
+            .await?;
         self.history.push(Message::assistant(reply.text.clone()));
         if self.is_root() {
             self.shared.budget.set_partial_reply(&reply.text);

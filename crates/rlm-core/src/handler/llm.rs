@@ -120,7 +120,9 @@ impl Handler {
             };
         while let Some((position, answer)) = answers.next().await {
             let index = slots[position];
-            let usage = answer.as_ref().map_or_else(|_| Usage::default(), |c| c.usage);
+            let usage = answer
+                .as_ref()
+                .map_or_else(|_| Usage::default(), |c| c.usage);
             let answer = answer.map(|c| c.text).map_err(|e| client_error(shared, &e));
             tally.finished(shared, index, &model, usage, &answer);
             results[index] = Some(answer);

@@ -188,7 +188,9 @@ impl SubcallHandler for Handler {
             let mut tally = self.tally(1);
             let model = call.model.clone();
             let result = self.llm_one(&shared, call).await;
-            let usage = result.as_ref().map_or_else(|_| Usage::default(), |c| c.usage);
+            let usage = result
+                .as_ref()
+                .map_or_else(|_| Usage::default(), |c| c.usage);
             let result = result.map(|c| c.text);
             tally.finished(&shared, 0, &model, usage, &result);
             result
