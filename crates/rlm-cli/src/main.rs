@@ -42,6 +42,8 @@ mod args;
 mod commands;
 mod exit;
 mod input;
+mod live;
+mod outputs;
 mod progress;
 mod provider;
 mod report;

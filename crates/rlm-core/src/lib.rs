@@ -114,5 +114,5 @@ pub use session::Session;
 pub use stream::{RunCanceller, RunStream, RunUpdate};
 pub use trajectory::{
     CellRecord, ChildRunRecord, CompactionRecord, IterationRecord, LimitsRecord, RunMetadata,
-    Trajectory, TrajectoryError, TrajectoryRecord,
+    Trajectory, TrajectoryError, TrajectoryRecord, TrajectoryWriter,
 };

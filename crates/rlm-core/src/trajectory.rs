@@ -226,17 +226,12 @@ impl Trajectory {
     }
 
     /// Writes the trajectory as JSON Lines.
-    pub fn write_jsonl(&self, mut out: impl Write) -> Result<(), TrajectoryError> {
-        write_line(&mut out, &Line::Run(self.metadata.clone()))?;
+    pub fn write_jsonl(&self, out: impl Write) -> Result<(), TrajectoryError> {
+        let mut writer = TrajectoryWriter::new(out);
+        writer.metadata(&self.metadata)?;
         for record in &self.records {
-            let line = match record {
-                TrajectoryRecord::ChildRun(c) => Line::ChildRun(c.clone()),
-                TrajectoryRecord::Iteration(i) => Line::Iteration(i.clone()),
-                TrajectoryRecord::Compaction(c) => Line::Compaction(c.clone()),
-            };
-            write_line(&mut out, &line)?;
+            writer.record(record)?;
         }
-        out.flush()?;
         Ok(())
     }
 
@@ -276,8 +271,47 @@ impl Trajectory {
     }
 }
 
-fn write_line(out: &mut impl Write, line: &Line) -> Result<(), TrajectoryError> {
-    serde_json::to_writer(&mut *out, line).map_err(|e| TrajectoryError::Io(e.into()))?;
-    out.write_all(b"\n")?;
-    Ok(())
+/// Writes a trajectory line by line as a run goes (the [`crate::RunUpdate::Metadata`] and
+/// [`crate::RunUpdate::Record`] updates of a streamed run), flushing after each line, so a run that is
+/// killed leaves a valid prefix that [`Trajectory::read_jsonl`] reads.
+///
+/// ```
+/// use rlm_core::{RunMetadata, Trajectory, TrajectoryWriter};
+/// let mut buffer = Vec::new();
+/// TrajectoryWriter::new(&mut buffer).metadata(&RunMetadata::default())?;
+/// assert!(Trajectory::read_jsonl(buffer.as_slice())?.records.is_empty());
+/// # Ok::<(), rlm_core::TrajectoryError>(())
+/// ```
+#[derive(Debug)]
+pub struct TrajectoryWriter<W: Write> {
+    out: W,
+}
+
+impl<W: Write> TrajectoryWriter<W> {
+    /// A writer to `out` (wrap a file in a `BufWriter`: every line is flushed anyway).
+    pub fn new(out: W) -> Self {
+        Self { out }
+    }
+
+    /// Writes line 1, the run metadata.
+    pub fn metadata(&mut self, metadata: &RunMetadata) -> Result<(), TrajectoryError> {
+        self.line(&Line::Run(metadata.clone()))
+    }
+
+    /// Writes the next record.
+    pub fn record(&mut self, record: &TrajectoryRecord) -> Result<(), TrajectoryError> {
+        let line = match record {
+            TrajectoryRecord::ChildRun(c) => Line::ChildRun(c.clone()),
+            TrajectoryRecord::Iteration(i) => Line::Iteration(i.clone()),
+            TrajectoryRecord::Compaction(c) => Line::Compaction(c.clone()),
+        };
+        self.line(&line)
+    }
+
+    fn line(&mut self, line: &Line) -> Result<(), TrajectoryError> {
+        serde_json::to_writer(&mut self.out, line).map_err(|e| TrajectoryError::Io(e.into()))?;
+        self.out.write_all(b"\n")?;
+        self.out.flush()?;
+        Ok(())
+    }
 }

@@ -13,6 +13,10 @@ use super::shared::{ProviderArgs, SandboxArgs};
 
 /// Flags of `rlm run`.
 #[derive(Debug, Clone, Args)]
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "each bool is an on/off command-line flag"
+)]
 pub(crate) struct RunArgs {
     /// Context file (see --context-format); `-` reads stdin.
     #[arg(long, value_name = "FILE|-")]
@@ -116,4 +120,17 @@ pub(crate) struct RunArgs {
     /// No progress, retry lines and usage report on stderr (warnings and errors still show).
     #[arg(long, short)]
     pub(crate) quiet: bool,
+    /// Show the run live on stderr: the root model's text as it arrives, each code block's output,
+    /// sub-call results as they land. The default when stderr is a terminal (unless --quiet or
+    /// --json); with this flag also when it is not (plain text).
+    #[arg(long, conflicts_with_all = ["no_stream", "quiet", "json"])]
+    pub(crate) stream: bool,
+    /// Show the progress bar / progress lines instead of the live view.
+    #[arg(long)]
+    pub(crate) no_stream: bool,
+    /// Write the run events as JSON Lines to FILE (`-`: stdout, which then carries only JSON Lines,
+    /// ending with an `answer` or `failed` line), one event per line, flushed as it happens. Schema:
+    /// docs/EVENTS.md.
+    #[arg(long, value_name = "FILE|-", conflicts_with = "json")]
+    pub(crate) events: Option<PathBuf>,
 }

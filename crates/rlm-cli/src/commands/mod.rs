@@ -1,5 +1,6 @@
 //! The subcommands of `rlm`, one file each.
 
 pub(crate) mod demo;
+pub(crate) mod drive;
 pub(crate) mod run;
 pub(crate) mod sim_server;

@@ -1,7 +1,8 @@
 //! `rlm run`: one completion over a context file with a real provider, then the answer and its usage;
 //! a run stopped by a limit or a provider failure still writes its trajectory and reports its usage.
 //! Everything that can be checked before the first (paid) model call is: flags, keys, prices, the
-//! trajectory path, the context.
+//! trajectory and events paths, the context. The run is streamed (`drive`): shown live, its events
+//! and trajectory written as they happen, Ctrl-C stops it cleanly.
 
 use std::path::Path;
 use std::time::Duration;
@@ -13,9 +14,14 @@ use rlm::client::{
 use rlm::repl::SandboxLimits;
 use rlm::{Compaction, ContextFormat, Finish, Limits, Rlm, RlmError, Trajectory};
 
+use std::io::IsTerminal;
+
 use crate::args::RunArgs;
+use crate::commands::drive::{Outputs, drive};
 use crate::exit::CliError;
 use crate::input::read_context;
+use crate::live::Live;
+use crate::outputs::{EventsFeed, TrajectoryFile};
 use crate::progress::{Progress, ProgressMode};
 use crate::provider::{Clients, Endpoint, build_clients};
 use crate::report;
@@ -27,17 +33,36 @@ pub(crate) async fn run(args: RunArgs) -> Result<(), CliError> {
     let clients = build_clients(&args.provider, attempt_timeout(args.timeout), |name| {
         std::env::var(name).ok()
     })?;
-    check_trajectory_path(args.trajectory.as_deref())?;
+    let trajectory = args
+        .trajectory
+        .as_deref()
+        .map(TrajectoryFile::create)
+        .transpose()?;
+    let events = args.events.as_deref().map(EventsFeed::open).transpose()?;
     let format: ContextFormat = args.context_format.parse().map_err(CliError::usage)?;
     let context = read_context(&args.context, format, args.max_context_size)?;
     if context.bytes() == 0 {
         eprintln!("rlm: warning: the context is empty; the model has nothing to work on");
     }
-    let mode = ProgressMode::detect(args.quiet || args.json);
-    let progress = Progress::new(mode, "rlm");
-    let rlm = build_rlm(&args, &clients, prices, progress.clone())?;
-    let result = rlm.completion(context, &args.query).await;
-    progress.finish();
+    let live = live_view(&args);
+    let mode = if live {
+        ProgressMode::Quiet
+    } else {
+        ProgressMode::detect(args.quiet || args.json)
+    };
+    let mut outputs = Outputs {
+        live: live.then(Live::new),
+        progress: Progress::new(mode, "rlm"),
+        events,
+        trajectory,
+    };
+    let rlm = build_rlm(&args, &clients, prices)?;
+    let result = drive(rlm.stream(context, &args.query), &mut outputs).await;
+    outputs.progress.finish();
+    if outputs.live.is_some() {
+        eprintln!();
+    }
+    let events_on_stdout = outputs.events.as_ref().is_some_and(|feed| feed.on_stdout);
     let answer = match result {
         Ok(answer) => answer,
         Err(error) => {
@@ -51,7 +76,10 @@ pub(crate) async fn run(args: RunArgs) -> Result<(), CliError> {
                 .run
                 .as_ref()
                 .and_then(|run| save_trajectory(args.trajectory.as_deref(), &run.trajectory));
-            print_failure(&error, &args, saved);
+            if let Some(feed) = &mut outputs.events {
+                feed.outcome("failed", report::error_json(&error, saved));
+            }
+            print_failure(&error, &args, saved, events_on_stdout);
             return Err(error);
         }
     };
@@ -62,10 +90,15 @@ pub(crate) async fn run(args: RunArgs) -> Result<(), CliError> {
         );
     }
     let saved = save_trajectory(args.trajectory.as_deref(), &answer.trajectory);
+    if let Some(feed) = &mut outputs.events {
+        feed.outcome("answer", report::answer_json(&answer, saved));
+    }
     if args.json {
         println!("{}", report::answer_json(&answer, saved));
     } else {
-        println!("{}", answer.answer);
+        if !events_on_stdout {
+            println!("{}", answer.answer);
+        }
         if !args.quiet {
             eprintln!("{}", report::usage_text((&answer).into(), saved));
         }
@@ -79,23 +112,10 @@ pub(crate) async fn run(args: RunArgs) -> Result<(), CliError> {
     }
 }
 
-/// Fails before any model call when the trajectory file cannot be written (a missing folder, no
-/// permission). An existing file is left as it is until the run ends.
-fn check_trajectory_path(path: Option<&Path>) -> Result<(), CliError> {
-    let Some(path) = path else {
-        return Ok(());
-    };
-    std::fs::OpenOptions::new()
-        .append(true)
-        .create(true)
-        .open(path)
-        .map(drop)
-        .map_err(|e| {
-            CliError::usage(format!(
-                "--trajectory {}: cannot write there ({e}); create the folder or choose another path",
-                path.display()
-            ))
-        })
+/// Whether the run is shown live: `--stream`, or by default on a terminal unless `--quiet`,
+/// `--json` or `--no-stream`.
+fn live_view(args: &RunArgs) -> bool {
+    args.stream || (!args.quiet && !args.json && !args.no_stream && std::io::stderr().is_terminal())
 }
 
 /// Writes `trajectory` to `path` when one was asked for; returns the path when it was written (a
@@ -200,12 +220,7 @@ fn missing_key_hint(error: &RlmError, endpoint: &Endpoint) -> Option<String> {
     ))
 }
 
-fn build_rlm(
-    args: &RunArgs,
-    clients: &Clients,
-    prices: PriceTable,
-    progress: Progress,
-) -> Result<Rlm, CliError> {
+fn build_rlm(args: &RunArgs, clients: &Clients, prices: PriceTable) -> Result<Rlm, CliError> {
     let mut rate_limits = RateLimits::default();
     rate_limits.requests_per_minute = args.rpm;
     rate_limits.tokens_per_minute = args.tpm;
@@ -248,8 +263,7 @@ fn build_rlm(
                 .with_max_batch_bytes(usize::try_from(args.max_batch_bytes).unwrap_or(usize::MAX))
                 .with_cpu_time_per_cell(args.sandbox.cell_cpu_limit),
         )
-        .sandbox_isolation(args.sandbox.isolation())
-        .on_event(move |event| progress.on_event(event));
+        .sandbox_isolation(args.sandbox.isolation());
     for (name, description, client) in &clients.named {
         builder = builder.sub_model(name.clone(), description.clone(), client.clone());
     }
@@ -265,12 +279,21 @@ fn build_rlm(
 /// Shows what a failed run leaves: the partial answer (stdout, except for a run that gave no answer)
 /// and the usage report up to the stop (stderr, unless quiet), or the JSON error object with the same
 /// facts.
-fn print_failure(error: &CliError, args: &RunArgs, trajectory: Option<&Path>) {
+fn print_failure(
+    error: &CliError,
+    args: &RunArgs,
+    trajectory: Option<&Path>,
+    events_on_stdout: bool,
+) {
     if args.json {
         println!("{}", report::error_json(error, trajectory));
         return;
     }
-    if let (Some(partial), true) = (error.partial_answer(), error.partial_on_stdout) {
+    if let (Some(partial), true, false) = (
+        error.partial_answer(),
+        error.partial_on_stdout,
+        events_on_stdout,
+    ) {
         eprintln!("rlm: the run stopped early; best partial answer so far follows on stdout");
         println!("{partial}");
     }
@@ -294,10 +317,10 @@ mod tests {
 
     #[test]
     fn a_trajectory_in_a_missing_folder_is_refused_before_the_run() {
-        let error =
-            check_trajectory_path(Some(Path::new("/definitely/not/here/run.jsonl"))).unwrap_err();
+        let Err(error) = TrajectoryFile::create(Path::new("/definitely/not/here/run.jsonl")) else {
+            panic!("a missing folder is refused");
+        };
         assert_eq!(error.class, crate::exit::ExitClass::Usage);
         assert!(error.to_string().starts_with("--trajectory"), "{error}");
-        assert!(check_trajectory_path(None).is_ok());
     }
 }
