@@ -14,5 +14,7 @@ mod real_runs;
 mod run;
 #[path = "cli/sim_server.rs"]
 mod sim_server;
+#[path = "cli/streaming.rs"]
+mod streaming;
 #[path = "cli/support.rs"]
 mod support;
