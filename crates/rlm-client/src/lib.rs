@@ -56,7 +56,8 @@ pub use providers::anthropic::{
     AnthropicBuilder,
 };
 pub use providers::http::{
-    ApiKey, CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, default_http_client, is_official_host,
+    ApiKey, CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, DEFAULT_STREAM_IDLE_TIMEOUT,
+    default_http_client, is_official_host,
 };
 pub use providers::openai::{
     OPENAI_BASE_URL, OPENAI_HOST, OpenAiCompatible, OpenAiCompatibleBuilder, TokenLimitField,

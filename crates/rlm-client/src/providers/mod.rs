@@ -4,7 +4,10 @@
 pub(crate) mod anthropic;
 pub(crate) mod http;
 pub(crate) mod openai;
+mod openai_stream;
+mod openai_wire;
 pub(crate) mod settings;
+mod sse;
 
 /// An environment variable's value, unless unset or blank.
 fn non_empty_env(name: &str) -> Option<String> {
