@@ -8,6 +8,7 @@ mod concurrency;
 // Empty unless the `mock` feature is on (see the module doc).
 mod mock;
 mod openai;
+mod openai_stream;
 mod rate_limit;
 mod resilience;
 mod secrets;

@@ -7,8 +7,8 @@ use async_trait::async_trait;
 use serde::Serialize;
 
 use super::http::{self, ApiKey, ErrorContext};
-use super::openai_wire::parse_completion;
 use super::openai_stream;
+use super::openai_wire::parse_completion;
 use super::settings::{HttpConfig, HttpSettings, http_builder_methods};
 use super::sse::{self, StreamContext};
 use crate::{ClientError, Completion, CompletionRequest, CompletionStream, LlmClient, Message};
@@ -234,8 +234,12 @@ impl LlmClient for OpenAiCompatible {
             provider: PROVIDER,
             key: self.api_key.as_ref(),
         };
-        let (status, headers, body) =
-            http::send(self.post(&request, false), self.config.request_timeout, &ctx).await?;
+        let (status, headers, body) = http::send(
+            self.post(&request, false),
+            self.config.request_timeout,
+            &ctx,
+        )
+        .await?;
         if !(200..300).contains(&status) {
             return Err(ctx.status_error(status, &headers, &body));
         }

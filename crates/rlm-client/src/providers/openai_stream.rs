@@ -157,7 +157,8 @@ mod tests {
     #[test]
     fn role_chunks_null_content_and_usage_chunks_yield_nothing() {
         let mut p = ChunkParser::new("asked".into());
-        let role = r#"{"model":"m1","choices":[{"index":0,"delta":{"role":"assistant","content":null}}]}"#;
+        let role =
+            r#"{"model":"m1","choices":[{"index":0,"delta":{"role":"assistant","content":null}}]}"#;
         assert!(matches!(feed(&mut p, role), Ok(Step::Skip)));
         let text = r#"{"choices":[{"index":0,"delta":{"content":"hé"}}]}"#;
         assert!(matches!(feed(&mut p, text), Ok(Step::Delta(t)) if t == "hé"));
@@ -168,10 +169,7 @@ mod tests {
         let Ok(Step::Done(done)) = feed(&mut p, " [DONE]") else {
             panic!("no completion");
         };
-        assert_eq!(
-            (done.text.as_str(), done.model.as_str()),
-            ("hé", "m1")
-        );
+        assert_eq!((done.text.as_str(), done.model.as_str()), ("hé", "m1"));
         assert_eq!(done.finish_reason.as_deref(), Some("length"));
         let u = done.usage;
         assert_eq!(

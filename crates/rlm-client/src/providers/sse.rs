@@ -96,7 +96,11 @@ pub(crate) fn is_plain_json(response: &reqwest::Response) -> bool {
         .headers()
         .get(reqwest::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim().to_ascii_lowercase().starts_with("application/json"))
+        .is_some_and(|v| {
+            v.trim()
+                .to_ascii_lowercase()
+                .starts_with("application/json")
+        })
 }
 
 /// Reads the whole body of a success response that is not a stream: `(status, body)`.
