@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod anthropic;
+mod anthropic_stream;
 mod batch;
 mod concurrency;
 // Empty unless the `mock` feature is on (see the module doc).
