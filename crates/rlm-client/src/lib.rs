@@ -5,6 +5,9 @@
 //! # Principal types
 //! - [`LlmClient`]: the provider trait (`Arc<dyn LlmClient>` everywhere).
 //! - [`CompletionRequest`], [`Message`], [`Completion`], [`Usage`], [`ClientError`]: the vocabulary.
+//! - [`LlmClient::complete_stream`], [`CompletionStream`], [`StreamItem`]: a reply as text deltas then
+//!   the whole [`Completion`]; both providers stream over server-sent events, with an idle timeout
+//!   ([`DEFAULT_STREAM_IDLE_TIMEOUT`]).
 //! - Providers: [`OpenAiCompatible`] (OpenAI, OpenRouter, vLLM, Ollama, llama.cpp, LiteLLM) and
 //!   [`Anthropic`]. They make one HTTP exchange per call and never retry.
 //! - Wrappers, each an [`LlmClient`] around any other: [`Resilient`] (the one retry layer: retries,
