@@ -167,7 +167,7 @@ async fn stream_settings_out_of_range_are_refused() {
             ..SimServerConfig::default()
         },
         SimServerConfig {
-            stream_chunk_delay: Duration::from_secs(3600),
+            stream_chunk_delay: Duration::from_hours(1),
             ..SimServerConfig::default()
         },
     ] {
