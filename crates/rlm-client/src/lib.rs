@@ -5,6 +5,9 @@
 //! # Principal types
 //! - [`LlmClient`]: the provider trait (`Arc<dyn LlmClient>` everywhere).
 //! - [`CompletionRequest`], [`Message`], [`Completion`], [`Usage`], [`ClientError`]: the vocabulary.
+//! - [`LlmClient::complete_stream`], [`CompletionStream`], [`StreamItem`]: a reply as text deltas then
+//!   the whole [`Completion`]; both providers stream over server-sent events, with an idle timeout
+//!   ([`DEFAULT_STREAM_IDLE_TIMEOUT`]).
 //! - Providers: [`OpenAiCompatible`] (OpenAI, OpenRouter, vLLM, Ollama, llama.cpp, LiteLLM) and
 //!   [`Anthropic`]. They make one HTTP exchange per call and never retry.
 //! - Wrappers, each an [`LlmClient`] around any other: [`Resilient`] (the one retry layer: retries,
@@ -59,7 +62,8 @@ pub use providers::anthropic::{
     AnthropicBuilder,
 };
 pub use providers::http::{
-    ApiKey, CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, default_http_client, is_official_host,
+    ApiKey, CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, DEFAULT_STREAM_IDLE_TIMEOUT,
+    default_http_client, is_official_host,
 };
 pub use providers::openai::{
     OPENAI_BASE_URL, OPENAI_HOST, OpenAiCompatible, OpenAiCompatibleBuilder, TokenLimitField,

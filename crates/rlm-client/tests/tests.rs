@@ -3,11 +3,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod anthropic;
+mod anthropic_stream;
 mod batch;
 mod concurrency;
 // Empty unless the `mock` feature is on (see the module doc).
 mod mock;
 mod openai;
+mod openai_stream;
 mod rate_limit;
 mod resilience;
 mod secrets;

@@ -20,4 +20,7 @@ pub enum SimError {
     /// The bound socket's address could not be read.
     #[error("could not read the address of the listening socket: {0}")]
     LocalAddr(#[source] std::io::Error),
+    /// A setting of [`crate::SimServerConfig`] is out of range.
+    #[error("invalid simulated server setting: {0}")]
+    Config(String),
 }

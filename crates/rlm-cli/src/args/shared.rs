@@ -161,6 +161,13 @@ pub(crate) struct SimArgs {
     /// seconds), e.g. --fault 3:500 --fault 5:429:1 (repeatable; the first matching rule wins).
     #[arg(long = "fault", value_name = "EVERY:STATUS[:RETRY_AFTER]")]
     pub(crate) faults: Vec<rlm_sim::server::Fault>,
+    /// Characters of reply per chunk when a request asks for `"stream": true` (server-sent events).
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub(crate) stream_chunk_chars: u64,
+    /// Pause between the events of a streamed reply, in milliseconds (at most 1 minute; 0 sends the
+    /// whole stream at once).
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=60_000))]
+    pub(crate) stream_chunk_delay_ms: u64,
 }
 
 #[cfg(test)]

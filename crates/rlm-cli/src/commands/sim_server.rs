@@ -54,7 +54,8 @@ pub(crate) async fn run(args: SimServerArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-/// The simulator's settings from its shared flags (latencies, chunks); other fields are the defaults.
+/// The simulator's settings from its shared flags (latencies, chunks, faults, streaming); other fields
+/// are the defaults.
 pub(crate) fn sim_config(sim: &SimArgs) -> SimServerConfig {
     SimServerConfig {
         root_latency: Duration::from_millis(sim.root_latency_ms),
@@ -64,6 +65,8 @@ pub(crate) fn sim_config(sim: &SimArgs) -> SimServerConfig {
             ..ScriptConfig::default()
         },
         faults: sim.faults.clone(),
+        stream_chunk_chars: usize::try_from(sim.stream_chunk_chars).unwrap_or(usize::MAX),
+        stream_chunk_delay: Duration::from_millis(sim.stream_chunk_delay_ms),
         ..SimServerConfig::default()
     }
 }
@@ -110,5 +113,37 @@ impl StopSignal {
         {
             let _ = tokio::signal::ctrl_c().await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::args::{Cli, Command};
+
+    fn config(extra: &[&str]) -> Result<SimServerConfig, clap::Error> {
+        let cli = Cli::try_parse_from(["rlm", "sim-server"].iter().chain(extra))?;
+        let Command::SimServer(args) = cli.command else {
+            panic!("not sim-server");
+        };
+        Ok(sim_config(&args.sim))
+    }
+
+    #[test]
+    fn stream_flags_reach_the_server_config() {
+        let defaults = config(&[]).unwrap();
+        assert_eq!(
+            (defaults.stream_chunk_chars, defaults.stream_chunk_delay),
+            (16, Duration::ZERO)
+        );
+        let set = config(&["--stream-chunk-chars", "3", "--stream-chunk-delay-ms", "25"]).unwrap();
+        assert_eq!(
+            (set.stream_chunk_chars, set.stream_chunk_delay),
+            (3, Duration::from_millis(25))
+        );
+        assert!(config(&["--stream-chunk-chars", "0"]).is_err());
+        assert!(config(&["--stream-chunk-delay-ms", "60001"]).is_err());
     }
 }

@@ -7,9 +7,11 @@ use std::fmt;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
+use super::anthropic_stream;
 use super::http::{self, ApiKey, ErrorContext};
 use super::settings::{HttpConfig, HttpSettings, http_builder_methods};
-use crate::{ClientError, Completion, CompletionRequest, LlmClient, Role, Usage};
+use super::sse::{self, StreamContext};
+use crate::{ClientError, Completion, CompletionRequest, CompletionStream, LlmClient, Role, Usage};
 
 const PROVIDER: &str = "anthropic";
 
@@ -44,6 +46,7 @@ impl fmt::Debug for Anthropic {
             .field("api_key", &"[REDACTED]")
             .field("default_max_tokens", &self.default_max_tokens)
             .field("request_timeout", &self.config.request_timeout)
+            .field("stream_idle_timeout", &self.config.stream_idle_timeout)
             .finish_non_exhaustive()
     }
 }
@@ -115,6 +118,18 @@ impl Anthropic {
         Ok(builder)
     }
 
+    /// The `POST v1/messages` of `request` (streamed or not), with the key and version headers.
+    fn post(&self, request: &CompletionRequest, stream: bool) -> reqwest::RequestBuilder {
+        let mut body = self.body(request);
+        body.stream = stream;
+        self.config
+            .http
+            .post(http::join_url(&self.config.base_url, "v1/messages"))
+            .header("x-api-key", self.api_key.expose())
+            .header("anthropic-version", ANTHROPIC_VERSION)
+            .json(&body)
+    }
+
     fn body<'a>(&'a self, request: &'a CompletionRequest) -> MessagesRequest<'a> {
         let system: Vec<&str> = request
             .messages
@@ -138,6 +153,7 @@ impl Anthropic {
             messages,
             temperature: request.temperature,
             stop_sequences: &request.stop,
+            stream: false,
         }
     }
 }
@@ -149,40 +165,64 @@ impl LlmClient for Anthropic {
             provider: PROVIDER,
             key: Some(&self.api_key),
         };
-        let builder = self
-            .config
-            .http
-            .post(http::join_url(&self.config.base_url, "v1/messages"))
-            .header("x-api-key", self.api_key.expose())
-            .header("anthropic-version", ANTHROPIC_VERSION)
-            .json(&self.body(&request));
-        let (status, headers, body) =
-            http::send(builder, self.config.request_timeout, &ctx).await?;
+        let (status, headers, body) = http::send(
+            self.post(&request, false),
+            self.config.request_timeout,
+            &ctx,
+        )
+        .await?;
         if !(200..300).contains(&status) {
             return Err(ctx.status_error(status, &headers, &body));
         }
-        let parsed: MessagesResponse = ctx.parse_body(status, &body)?;
-        let text: String = parsed
-            .content
-            .iter()
-            .filter(|block| block.kind == "text")
-            .filter_map(|block| block.text.as_deref())
-            .collect();
         let requested_model = request.model.unwrap_or_else(|| self.config.model.clone());
-        Ok(Completion {
-            text,
-            usage: parsed.usage.map(WireUsage::into_usage).unwrap_or_default(),
-            model: parsed
-                .model
-                .filter(|m| !m.is_empty())
-                .unwrap_or(requested_model),
-            finish_reason: parsed.stop_reason,
-        })
+        parse_message(&ctx, status, &body, requested_model)
+    }
+
+    /// Sends the request with `"stream": true` and yields the text deltas as they arrive (see
+    /// [`crate::CompletionStream`]); an `error` event is the error its body would be as a status.
+    async fn complete_stream(
+        &self,
+        request: CompletionRequest,
+    ) -> Result<CompletionStream, ClientError> {
+        let sc = StreamContext {
+            provider: PROVIDER,
+            key: Some(self.api_key.clone()),
+            idle: self.config.stream_idle_timeout,
+            request_timeout: self.config.request_timeout,
+        };
+        let response = sse::open(self.post(&request, true), &sc).await?;
+        let requested_model = request.model.unwrap_or_else(|| self.config.model.clone());
+        anthropic_stream::read(response, sc, requested_model).await
     }
 
     fn model(&self) -> &str {
         &self.config.model
     }
+}
+
+/// Parses a non-streamed Messages body into a [`Completion`] (`requested_model` when it names none).
+pub(super) fn parse_message(
+    ctx: &ErrorContext<'_>,
+    status: u16,
+    body: &[u8],
+    requested_model: String,
+) -> Result<Completion, ClientError> {
+    let parsed: MessagesResponse = ctx.parse_body(status, body)?;
+    let text: String = parsed
+        .content
+        .iter()
+        .filter(|block| block.kind == "text")
+        .filter_map(|block| block.text.as_deref())
+        .collect();
+    Ok(Completion {
+        text,
+        usage: parsed.usage.map(WireUsage::into_usage).unwrap_or_default(),
+        model: parsed
+            .model
+            .filter(|m| !m.is_empty())
+            .unwrap_or(requested_model),
+        finish_reason: parsed.stop_reason,
+    })
 }
 
 #[derive(Serialize)]
@@ -196,6 +236,8 @@ struct MessagesRequest<'a> {
     temperature: Option<f32>,
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     stop_sequences: &'a [String],
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    stream: bool,
 }
 
 #[derive(Serialize)]
@@ -224,23 +266,24 @@ struct ContentBlock {
     text: Option<String>,
 }
 
+/// Anthropic's `usage` object (also in `message_start` and `message_delta` events).
 #[derive(Deserialize)]
 #[allow(clippy::struct_field_names)]
-struct WireUsage {
+pub(super) struct WireUsage {
     #[serde(default)]
-    input_tokens: u64,
+    pub(super) input_tokens: u64,
     #[serde(default)]
-    output_tokens: u64,
+    pub(super) output_tokens: u64,
     #[serde(default)]
-    cache_read_input_tokens: Option<u64>,
+    pub(super) cache_read_input_tokens: Option<u64>,
     #[serde(default)]
-    cache_creation_input_tokens: Option<u64>,
+    pub(super) cache_creation_input_tokens: Option<u64>,
 }
 
 impl WireUsage {
     /// Anthropic's `input_tokens` excludes cache reads and writes; `prompt_tokens` includes them, as
     /// OpenAI's does. The counts come from the wire, so the sum saturates instead of overflowing.
-    fn into_usage(self) -> Usage {
+    pub(super) fn into_usage(self) -> Usage {
         let cached = self.cache_read_input_tokens.unwrap_or(0);
         let created = self.cache_creation_input_tokens.unwrap_or(0);
         Usage {

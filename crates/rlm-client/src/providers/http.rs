@@ -16,6 +16,10 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// timeout usually fires first).
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_mins(10);
 
+/// Default longest silence of a streamed reply before it fails with
+/// [`ClientError::StreamStalled`] (see the builders' `stream_idle_timeout`).
+pub const DEFAULT_STREAM_IDLE_TIMEOUT: Duration = Duration::from_mins(1);
+
 /// Builds a `reqwest::Client` (rustls, connection pool, 10 s connect timeout) to share between providers.
 pub fn default_http_client() -> Result<reqwest::Client, ClientError> {
     reqwest::Client::builder()
@@ -98,7 +102,7 @@ pub(crate) struct ErrorContext<'a> {
 }
 
 impl ErrorContext<'_> {
-    fn redact(&self, text: &str) -> String {
+    pub(crate) fn redact(&self, text: &str) -> String {
         self.key
             .map_or_else(|| text.to_string(), |k| k.redact(text))
     }

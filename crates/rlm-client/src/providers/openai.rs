@@ -4,11 +4,14 @@
 use std::fmt;
 
 use async_trait::async_trait;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::http::{self, ApiKey, ErrorContext};
+use super::openai_stream;
+use super::openai_wire::parse_completion;
 use super::settings::{HttpConfig, HttpSettings, http_builder_methods};
-use crate::{ClientError, Completion, CompletionRequest, LlmClient, Message, Usage};
+use super::sse::{self, StreamContext};
+use crate::{ClientError, Completion, CompletionRequest, CompletionStream, LlmClient, Message};
 
 const PROVIDER: &str = "openai-compatible";
 
@@ -62,6 +65,7 @@ impl fmt::Debug for OpenAiCompatible {
             .field("token_limit_field", &self.token_limit_field)
             .field("reasoning_effort", &self.reasoning_effort)
             .field("request_timeout", &self.config.request_timeout)
+            .field("stream_idle_timeout", &self.config.stream_idle_timeout)
             .finish_non_exhaustive()
     }
 }
@@ -180,6 +184,26 @@ impl OpenAiCompatible {
         self.api_key.is_some()
     }
 
+    /// The `POST chat/completions` of `request` (streamed or not), with the key.
+    fn post(&self, request: &CompletionRequest, stream: bool) -> reqwest::RequestBuilder {
+        let mut body = self.body(request);
+        if stream {
+            body.stream = true;
+            body.stream_options = Some(StreamOptions {
+                include_usage: true,
+            });
+        }
+        let builder = self
+            .config
+            .http
+            .post(http::join_url(&self.config.base_url, "chat/completions"))
+            .json(&body);
+        match &self.api_key {
+            Some(key) => builder.bearer_auth(key.expose()),
+            None => builder,
+        }
+    }
+
     fn body<'a>(&'a self, request: &'a CompletionRequest) -> ChatRequest<'a> {
         let max_tokens = request.max_tokens.or(self.default_max_tokens);
         let (max_tokens, max_completion_tokens) = match self.token_limit_field {
@@ -197,6 +221,8 @@ impl OpenAiCompatible {
                 .as_deref()
                 .or(self.reasoning_effort.as_deref()),
             stop: &request.stop,
+            stream: false,
+            stream_options: None,
         }
     }
 }
@@ -208,33 +234,34 @@ impl LlmClient for OpenAiCompatible {
             provider: PROVIDER,
             key: self.api_key.as_ref(),
         };
-        let mut builder = self
-            .config
-            .http
-            .post(http::join_url(&self.config.base_url, "chat/completions"))
-            .json(&self.body(&request));
-        if let Some(key) = &self.api_key {
-            builder = builder.bearer_auth(key.expose());
-        }
-        let (status, headers, body) =
-            http::send(builder, self.config.request_timeout, &ctx).await?;
+        let (status, headers, body) = http::send(
+            self.post(&request, false),
+            self.config.request_timeout,
+            &ctx,
+        )
+        .await?;
         if !(200..300).contains(&status) {
             return Err(ctx.status_error(status, &headers, &body));
         }
-        let parsed: ChatResponse = ctx.parse_body(status, &body)?;
-        let Some(choice) = parsed.choices.into_iter().next() else {
-            return Err(ctx.malformed(status, "the response has no choices", &body));
-        };
         let requested_model = request.model.unwrap_or_else(|| self.config.model.clone());
-        Ok(Completion {
-            text: choice.message.and_then(|m| m.content).unwrap_or_default(),
-            usage: parsed.usage.map(WireUsage::into_usage).unwrap_or_default(),
-            model: parsed
-                .model
-                .filter(|m| !m.is_empty())
-                .unwrap_or(requested_model),
-            finish_reason: choice.finish_reason,
-        })
+        parse_completion(&ctx, status, &body, requested_model)
+    }
+
+    /// Sends the request with `"stream": true` and `stream_options.include_usage`, and yields the
+    /// content deltas as they arrive (see [`crate::CompletionStream`]).
+    async fn complete_stream(
+        &self,
+        request: CompletionRequest,
+    ) -> Result<CompletionStream, ClientError> {
+        let sc = StreamContext {
+            provider: PROVIDER,
+            key: self.api_key.clone(),
+            idle: self.config.stream_idle_timeout,
+            request_timeout: self.config.request_timeout,
+        };
+        let response = sse::open(self.post(&request, true), &sc).await?;
+        let requested_model = request.model.unwrap_or_else(|| self.config.model.clone());
+        openai_stream::read(response, sc, requested_model).await
     }
 
     fn model(&self) -> &str {
@@ -256,71 +283,15 @@ struct ChatRequest<'a> {
     reasoning_effort: Option<&'a str>,
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     stop: &'a [String],
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    stream: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stream_options: Option<StreamOptions>,
 }
 
-#[derive(Deserialize)]
-struct ChatResponse {
-    #[serde(default)]
-    model: Option<String>,
-    #[serde(default)]
-    choices: Vec<Choice>,
-    #[serde(default)]
-    usage: Option<WireUsage>,
-}
-
-#[derive(Deserialize)]
-struct Choice {
-    #[serde(default)]
-    message: Option<ChoiceMessage>,
-    #[serde(default)]
-    finish_reason: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct ChoiceMessage {
-    #[serde(default)]
-    content: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct WireUsage {
-    #[serde(default)]
-    prompt_tokens: u64,
-    #[serde(default)]
-    completion_tokens: u64,
-    #[serde(default)]
-    prompt_tokens_details: Option<PromptDetails>,
-    #[serde(default)]
-    completion_tokens_details: Option<CompletionDetails>,
-}
-
-#[derive(Deserialize)]
-struct PromptDetails {
-    #[serde(default)]
-    cached_tokens: Option<u64>,
-}
-
-#[derive(Deserialize)]
-struct CompletionDetails {
-    #[serde(default)]
-    reasoning_tokens: Option<u64>,
-}
-
-impl WireUsage {
-    fn into_usage(self) -> Usage {
-        Usage {
-            prompt_tokens: self.prompt_tokens,
-            completion_tokens: self.completion_tokens,
-            cached_tokens: self
-                .prompt_tokens_details
-                .and_then(|d| d.cached_tokens)
-                .unwrap_or(0),
-            reasoning_tokens: self
-                .completion_tokens_details
-                .and_then(|d| d.reasoning_tokens)
-                .unwrap_or(0),
-        }
-    }
+#[derive(Serialize)]
+struct StreamOptions {
+    include_usage: bool,
 }
 
 #[cfg(test)]

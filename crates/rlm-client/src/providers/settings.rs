@@ -1,5 +1,5 @@
 //! The settings every HTTP provider builder shares (HTTP client, base URL, model, request timeout,
-//! default `max_tokens`), their checks, and the builder methods that set them.
+//! stream idle timeout, default `max_tokens`), their checks, and the builder methods that set them.
 
 use std::time::Duration;
 
@@ -13,6 +13,7 @@ pub(crate) struct HttpSettings {
     pub(crate) base_url: String,
     pub(crate) model: String,
     pub(crate) request_timeout: Duration,
+    pub(crate) stream_idle_timeout: Duration,
     pub(crate) default_max_tokens: Option<u32>,
 }
 
@@ -23,6 +24,8 @@ pub(crate) struct HttpConfig {
     pub(crate) base_url: String,
     pub(crate) model: String,
     pub(crate) request_timeout: Duration,
+    /// Longest silence between two pieces of a streamed body.
+    pub(crate) stream_idle_timeout: Duration,
 }
 
 impl HttpSettings {
@@ -33,6 +36,7 @@ impl HttpSettings {
             base_url: base_url.to_owned(),
             model,
             request_timeout: http::DEFAULT_REQUEST_TIMEOUT,
+            stream_idle_timeout: http::DEFAULT_STREAM_IDLE_TIMEOUT,
             default_max_tokens: None,
         }
     }
@@ -46,11 +50,17 @@ impl HttpSettings {
                 "the {provider} request timeout is 0; every call would time out"
             )));
         }
+        if self.stream_idle_timeout.is_zero() {
+            return Err(ClientError::configuration(format!(
+                "the {provider} stream idle timeout is 0; every streamed call would stall at once"
+            )));
+        }
         Ok(HttpConfig {
             base_url: http::normalize_base_url(&self.base_url)?,
             http: http::client_or_default(self.http)?,
             model: self.model,
             request_timeout: self.request_timeout,
+            stream_idle_timeout: self.stream_idle_timeout,
         })
     }
 }
@@ -81,10 +91,21 @@ macro_rules! http_builder_methods {
         }
 
         /// Limits one HTTP exchange (default [`crate::DEFAULT_REQUEST_TIMEOUT`], 10 minutes; a
-        /// backstop: inside [`crate::Resilient`] the shorter attempt timeout fires first).
+        /// backstop: inside [`crate::Resilient`] the shorter attempt timeout fires first). A streamed
+        /// exchange is bounded by it too, body included, however lively the stream.
         #[must_use]
         pub fn request_timeout(mut self, timeout: std::time::Duration) -> Self {
             self.settings.request_timeout = timeout;
+            self
+        }
+
+        /// Limits the silence of a streamed reply (default [`crate::DEFAULT_STREAM_IDLE_TIMEOUT`],
+        /// 60 s): when no byte of the body arrives for that long (from the response headers on, and
+        /// between any two pieces; keep-alive comments and pings count as life) the stream ends with
+        /// [`crate::ClientError::StreamStalled`]. Zero is rejected by `build()`.
+        #[must_use]
+        pub fn stream_idle_timeout(mut self, timeout: std::time::Duration) -> Self {
+            self.settings.stream_idle_timeout = timeout;
             self
         }
     };

@@ -1,9 +1,11 @@
 //! An OpenAI-compatible Chat Completions server on loopback that answers with the [`crate::script`].
 //!
-//! Routes: `POST /v1/chat/completions` (non-streaming; the reply is [`crate::script::respond_with`]
-//! after a latency, root and sub turns each with their own), `GET /v1/models`; everything else
-//! and every malformed request gets an OpenAI error body `{"error":{"message","type","code"}}`.
-//! [`Fault`] rules make every k-th sub request answer an error status instead (after the latency).
+//! Routes: `POST /v1/chat/completions` (the reply is [`crate::script::respond_with`] after a
+//! latency, root and sub turns each with their own; with `"stream": true` it comes as server-sent
+//! events in OpenAI's chunk format, see [`SimServerConfig::stream_chunk_chars`]), `GET /v1/models`;
+//! everything else and every malformed request gets an OpenAI error body
+//! `{"error":{"message","type","code"}}`. [`Fault`] rules make every k-th sub request answer an
+//! error status instead (after the latency; a streamed request gets the error before any event).
 //! The `Authorization` header is accepted and ignored; it is never read or logged.
 //!
 //! ```
@@ -19,6 +21,7 @@
 mod faults;
 mod routes;
 mod stats;
+mod stream;
 mod wire;
 
 use std::net::{Ipv4Addr, SocketAddr};
@@ -58,7 +61,16 @@ pub struct SimServerConfig {
     pub body_limit: usize,
     /// Faults injected into sub requests (first matching rule wins). Default none.
     pub faults: Vec<Fault>,
+    /// Characters of reply per content chunk of a streamed reply (cut on character boundaries).
+    /// Default 16; at least 1.
+    pub stream_chunk_chars: usize,
+    /// Pause between consecutive events of a streamed reply (after the turn's latency). Default 0:
+    /// the whole stream is sent at once; at most [`MAX_STREAM_CHUNK_DELAY`].
+    pub stream_chunk_delay: Duration,
 }
+
+/// The longest [`SimServerConfig::stream_chunk_delay`] accepted.
+pub const MAX_STREAM_CHUNK_DELAY: Duration = Duration::from_mins(1);
 
 impl Default for SimServerConfig {
     fn default() -> Self {
@@ -69,6 +81,8 @@ impl Default for SimServerConfig {
             script: ScriptConfig::default(),
             body_limit: 64 * 1024 * 1024,
             faults: Vec::new(),
+            stream_chunk_chars: 16,
+            stream_chunk_delay: Duration::ZERO,
         }
     }
 }
@@ -80,7 +94,21 @@ pub struct SimServer;
 impl SimServer {
     /// Binds `config.addr` and serves in a background tokio task until the handle is shut down
     /// or dropped. Must be called inside a tokio runtime.
+    /// Fails with [`SimError::Config`] when `stream_chunk_chars` is 0 or `stream_chunk_delay` is over
+    /// [`MAX_STREAM_CHUNK_DELAY`].
     pub async fn start(config: SimServerConfig) -> Result<SimServerHandle, SimError> {
+        if config.stream_chunk_chars == 0 {
+            return Err(SimError::Config(
+                "stream_chunk_chars is 0; a streamed reply needs at least 1 character per chunk"
+                    .to_owned(),
+            ));
+        }
+        if config.stream_chunk_delay > MAX_STREAM_CHUNK_DELAY {
+            return Err(SimError::Config(format!(
+                "stream_chunk_delay is {:?}, more than the {:?} allowed",
+                config.stream_chunk_delay, MAX_STREAM_CHUNK_DELAY
+            )));
+        }
         let listener = tokio::net::TcpListener::bind(config.addr)
             .await
             .map_err(|source| SimError::Bind {
@@ -95,6 +123,8 @@ impl SimServer {
             root_latency: config.root_latency,
             sub_latency: config.sub_latency,
             faults: config.faults,
+            stream_chunk_chars: config.stream_chunk_chars,
+            stream_chunk_delay: config.stream_chunk_delay,
             next_id: AtomicU64::new(1),
         });
         let app = Router::new()

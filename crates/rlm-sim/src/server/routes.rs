@@ -1,4 +1,5 @@
-//! The HTTP routes: `POST /v1/chat/completions`, `GET /v1/models`, and OpenAI-shaped errors.
+//! The HTTP routes: `POST /v1/chat/completions` (whole or streamed), `GET /v1/models`, and
+//! OpenAI-shaped errors.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -13,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::faults::{Fault, fault_for};
 use super::stats::Counters;
+use super::stream::StreamedReply;
 use super::wire::{ChatRequest, ChatResponse, Choice, ErrorBody, ErrorDetail, Usage};
 use crate::script::{ChatMessage, ScriptConfig, TurnKind, respond_with};
 
@@ -27,6 +29,8 @@ pub(crate) struct AppState {
     pub(crate) root_latency: Duration,
     pub(crate) sub_latency: Duration,
     pub(crate) faults: Vec<Fault>,
+    pub(crate) stream_chunk_chars: usize,
+    pub(crate) stream_chunk_delay: Duration,
     pub(crate) next_id: AtomicU64,
 }
 
@@ -53,18 +57,8 @@ pub(crate) async fn chat_completions(
         let message = "`messages` must hold at least one message".to_owned();
         return reject(&state, StatusCode::BAD_REQUEST, "missing_messages", message);
     }
-    if request.stream {
-        let message = "the simulated model does not stream; send `stream: false`".to_owned();
-        return reject(
-            &state,
-            StatusCode::BAD_REQUEST,
-            "stream_not_supported",
-            message,
-        );
-    }
-
     let kind = TurnKind::of(&request.messages);
-    let _in_flight = (kind == TurnKind::Sub).then(|| state.counters.sub_started());
+    let in_flight = (kind == TurnKind::Sub).then(|| state.counters.sub_started());
     let latency = match kind {
         TurnKind::Root => state.root_latency,
         TurnKind::Sub => state.sub_latency,
@@ -86,6 +80,21 @@ pub(crate) async fn chat_completions(
     tracing::debug!(model = %request.model, ?kind, reply_chars = reply.len(), "simulated completion");
     let usage = Usage::estimate(&request.messages, &reply);
     let id = state.next_id.fetch_add(1, Ordering::Relaxed);
+    if request.stream {
+        let include_usage = request.stream_options.is_some_and(|o| o.include_usage);
+        let streamed = StreamedReply {
+            id: format!("chatcmpl-sim-{id}"),
+            created: unix_now(),
+            model: request.model,
+            reply,
+            usage: include_usage.then_some(usage),
+            chunk_chars: state.stream_chunk_chars,
+            delay: state.stream_chunk_delay,
+        };
+        // A sub request stays in progress until its last event is sent.
+        return streamed.into_response(in_flight);
+    }
+    drop(in_flight);
     Json(ChatResponse {
         id: format!("chatcmpl-sim-{id}"),
         object: "chat.completion",

@@ -11,6 +11,16 @@ pub(crate) struct ChatRequest {
     pub(crate) messages: Vec<ChatMessage>,
     #[serde(default)]
     pub(crate) stream: bool,
+    #[serde(default)]
+    pub(crate) stream_options: Option<StreamOptions>,
+}
+
+/// `stream_options` of a streamed request.
+#[derive(Debug, Deserialize)]
+pub(crate) struct StreamOptions {
+    /// Whether a usage chunk comes before `[DONE]`.
+    #[serde(default)]
+    pub(crate) include_usage: bool,
 }
 
 /// A chat completion response.
@@ -33,7 +43,7 @@ pub(crate) struct Choice {
 }
 
 /// Token usage, estimated as characters / 4 rounded up.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Copy, Serialize)]
 #[allow(clippy::struct_field_names)] // the OpenAI field names
 pub(crate) struct Usage {
     pub(crate) prompt_tokens: u64,

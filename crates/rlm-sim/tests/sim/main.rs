@@ -4,3 +4,4 @@
 mod haystack;
 mod script;
 mod server;
+mod stream;

@@ -93,8 +93,6 @@ async fn malformed_requests_get_400_in_the_openai_error_shape() {
         "not json at all".to_owned(),
         r#"{"model": "sim"}"#.to_owned(),
         r#"{"model": "sim", "messages": []}"#.to_owned(),
-        r#"{"model": "sim", "messages": [{"role": "user", "content": "x"}], "stream": true}"#
-            .to_owned(),
         r#"{"messages": [{"role": "user", "content": "x"}]}"#.to_owned(),
     ];
     for bad in bad_bodies {
@@ -128,7 +126,7 @@ async fn malformed_requests_get_400_in_the_openai_error_shape() {
         "not_found"
     );
     let stats = server.stats();
-    assert_eq!((stats.requests_served, stats.rejected), (0, 6));
+    assert_eq!((stats.requests_served, stats.rejected), (0, 5));
     server.shutdown().await;
 }
 
