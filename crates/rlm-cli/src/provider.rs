@@ -176,7 +176,8 @@ fn build_one(
         ProviderKind::Openai => {
             let mut builder = OpenAiCompatible::builder(model)
                 .base_url(base_url)
-                .request_timeout(request_timeout);
+                .request_timeout(request_timeout)
+                .stream_idle_timeout(args.stream_idle_timeout);
             if let Some(key) = key {
                 builder = builder.api_key(key);
             }
@@ -196,6 +197,7 @@ fn build_one(
             Anthropic::builder(model, key.unwrap_or_default())
                 .base_url(base_url)
                 .request_timeout(request_timeout)
+                .stream_idle_timeout(args.stream_idle_timeout)
                 .build()?,
         ),
     };
@@ -216,6 +218,7 @@ mod tests {
             api_key_env: key_env.map(Into::into),
             reasoning_effort: None,
             token_limit_field: "auto".into(),
+            stream_idle_timeout: rlm::client::DEFAULT_STREAM_IDLE_TIMEOUT,
         }
     }
 

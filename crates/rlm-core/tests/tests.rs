@@ -17,5 +17,6 @@ mod real_runs;
 mod run_loop;
 mod session;
 mod streaming;
+mod streaming_http;
 mod subcalls;
 mod trajectory;

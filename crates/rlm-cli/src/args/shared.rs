@@ -2,6 +2,7 @@
 //! `--sub-model` spec), and the simulated model's settings (`SimArgs`).
 
 use std::str::FromStr;
+use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 
@@ -97,6 +98,10 @@ pub(crate) struct ProviderArgs {
     /// (max_completion_tokens for https://api.openai.com, max_tokens elsewhere).
     #[arg(long, default_value = "auto", value_parser = ["auto", "max_tokens", "max_completion_tokens"])]
     pub(crate) token_limit_field: String,
+    /// A streamed reply that sends nothing (not even a keep-alive) for this long fails as stalled
+    /// and is retried if no text had arrived; raise it for models that think silently for long.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
+    pub(crate) stream_idle_timeout: Duration,
 }
 
 impl ProviderArgs {

@@ -98,6 +98,8 @@ fn a_streamed_run_is_shown_live_and_its_events_are_written_as_json_lines() {
     ] {
         assert!(kinds.contains(&kind), "{kind} missing from {kinds:?}");
     }
+    let deltas = events.iter().filter(|e| e["event"] == "root_delta").count();
+    assert!(deltas > 20, "the root replies streamed in {deltas} pieces");
     let items = events
         .iter()
         .filter(|e| e["event"] == "subcall_finished")
