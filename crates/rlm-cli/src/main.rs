@@ -26,15 +26,21 @@
 //! names the variable); 3 input error (unreadable context file, invalid UTF-8 with its byte offset, line
 //! and column); 4 provider error (the API failed after every retry or could not be reached); 5 limit
 //! reached (timeout, budgets, sub-call or consecutive-error limit; the best partial answer, if any, is
-//! printed on stdout). Every error is one line `rlm: error: ...` on stderr. A run stopped by a limit or
+//! printed on stdout); 130 interrupted (Ctrl-C stops the run cleanly; a second Ctrl-C exits at once).
+//! Every error is one line `rlm: error: ...` on stderr. A run stopped by a limit or
 //! a provider failure still writes its trajectory so far (`--trajectory`; the demo writes it to its
 //! folder) and reports its usage and cost (on stderr, or in the `--json` error object: iterations,
 //! usage, cost_usd, duration_ms, trajectory).
 //!
+//! Live view and events: on a terminal `rlm run` shows the run as it happens (`--stream` / `--no-stream`),
+//! `--events FILE|-` writes every run event as JSON Lines (docs/EVENTS.md), and the trajectory file is
+//! written line by line as the run goes.
+//!
 //! `RUST_LOG` controls tracing output on stderr (default `warn`).
 //!
 //! Modules: `args` (clap), `exit` (error classes and codes), `input` (reading the context), `provider`
-//! (clients from flags and environment), `progress` (events to a bar or lines), `report` (human and
+//! (clients from flags and environment), `live` (the live view), `outputs` (the events feed and the
+//! trajectory file), `progress` (events to a bar or lines), `report` (human and
 //! JSON output), `commands::{run, demo, sim_server}`.
 #![forbid(unsafe_code)]
 

@@ -12,6 +12,7 @@ mod support;
 mod api;
 mod compaction;
 mod end_to_end;
+mod failures;
 mod limits;
 mod real_runs;
 mod run_loop;
