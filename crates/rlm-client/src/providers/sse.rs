@@ -125,7 +125,8 @@ pub(crate) fn events<P: EventParser>(
     sc: StreamContext,
     parser: P,
 ) -> CompletionStream {
-    let body = idle_body(response.bytes_stream(), sc.clone());
+    let body = idle_body(response.bytes_stream(), sc.clone())
+        .flat_map(|piece| futures::stream::iter(line_pieces(piece)));
     let events: BoxStream<'static, Result<Event, ClientError>> = body
         .eventsource()
         .map_err({
@@ -208,6 +209,23 @@ where
 
 /// Maps a failure of the event splitter: transport errors pass through, undecodable text is a
 /// malformed response.
+/// `piece` cut after each line feed. The event parser copies the rest of its buffer after every line
+/// it reads, so a body chunk holding many events (a server that writes the whole stream at once, or
+/// a burst) would cost time quadratic in its size; fed a line at a time it stays linear.
+fn line_pieces<B: AsRef<[u8]>>(
+    piece: Result<B, ClientError>,
+) -> Vec<Result<Vec<u8>, ClientError>> {
+    let bytes = match piece {
+        Ok(bytes) => bytes,
+        Err(e) => return vec![Err(e)],
+    };
+    bytes
+        .as_ref()
+        .split_inclusive(|byte| *byte == b'\n')
+        .map(|line| Ok(line.to_vec()))
+        .collect()
+}
+
 fn event_error(sc: &StreamContext, error: EventStreamError<ClientError>) -> ClientError {
     match error {
         EventStreamError::Transport(e) => e,
@@ -260,4 +278,27 @@ pub(crate) fn error_event(errors: &ErrorContext<'_>, data: &str) -> ClientError 
             .unwrap_or(500)
     };
     errors.status_error(status, &HeaderMap::new(), data.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_chunk_is_cut_after_each_line_feed_and_errors_pass_through() {
+        let pieces = line_pieces::<&[u8]>(Ok(b"data: a\n\ndata: b\r\n\r\ndata: c"));
+        let pieces: Vec<Vec<u8>> = pieces.into_iter().map(Result::unwrap).collect();
+        assert_eq!(
+            pieces,
+            [
+                b"data: a\n".to_vec(),
+                b"\n".to_vec(),
+                b"data: b\r\n".to_vec(),
+                b"\r\n".to_vec(),
+                b"data: c".to_vec()
+            ]
+        );
+        let failed = line_pieces::<&[u8]>(Err(ClientError::Cancelled));
+        assert!(matches!(failed.as_slice(), [Err(ClientError::Cancelled)]));
+    }
 }

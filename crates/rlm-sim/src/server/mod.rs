@@ -32,6 +32,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
+use axum::serve::ListenerExt;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -116,6 +117,13 @@ impl SimServer {
                 source,
             })?;
         let addr = listener.local_addr().map_err(SimError::LocalAddr)?;
+        // Small writes (one streamed event each) go out at once, as a real server's do; with
+        // Nagle's algorithm they would wait for the client's delayed ACK (about 40 ms).
+        let listener = listener.tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %e, "could not set TCP_NODELAY");
+            }
+        });
         let counters = Arc::new(Counters::default());
         let state = Arc::new(AppState {
             counters: Arc::clone(&counters),

@@ -36,24 +36,29 @@ pub(crate) struct StreamedReply {
 impl StreamedReply {
     /// The `data:` payloads of the reply, in order (the last is `[DONE]`).
     pub(crate) fn events(&self) -> Vec<String> {
-        let chunk = |choices: Value| {
-            json!({
-                "id": self.id, "object": "chat.completion.chunk", "created": self.created,
-                "model": self.model, "choices": choices,
-            })
+        // Written by hand rather than through `json!`: the stream's cost should be the client's,
+        // not the server's building of a thousand small JSON values.
+        let head = format!(
+            r#"{{"id":{},"object":"chat.completion.chunk","created":{},"model":{},"choices":"#,
+            Value::from(self.id.as_str()),
+            self.created,
+            Value::from(self.model.as_str()),
+        );
+        let delta = |delta: &str, finish: &str| {
+            format!(r#"{head}[{{"index":0,"delta":{delta},"finish_reason":{finish}}}]}}"#)
         };
-        let delta = |delta: Value, finish: Option<&str>| {
-            chunk(json!([{"index": 0, "delta": delta, "finish_reason": finish}])).to_string()
-        };
-        let mut events = vec![delta(json!({"role": "assistant", "content": ""}), None)];
+        let mut events = vec![delta(r#"{"role":"assistant","content":""}"#, "null")];
         events.extend(
             split_chars(&self.reply, self.chunk_chars)
                 .into_iter()
-                .map(|piece| delta(json!({ "content": piece }), None)),
+                .map(|piece| delta(&format!(r#"{{"content":{}}}"#, Value::from(piece)), "null")),
         );
-        events.push(delta(json!({}), Some("stop")));
+        events.push(delta("{}", r#""stop""#));
         if let Some(usage) = self.usage {
-            let mut last = chunk(json!([]));
+            let mut last: Value = json!({
+                "id": self.id, "object": "chat.completion.chunk", "created": self.created,
+                "model": self.model, "choices": [],
+            });
             last["usage"] = json!(usage);
             events.push(last.to_string());
         }
@@ -65,25 +70,40 @@ impl StreamedReply {
     /// last byte is sent or the client goes away.
     pub(crate) fn into_response(self, guard: Option<SubGuard>) -> Response {
         let delay = self.delay;
-        let events = self.events().into_iter();
-        let body = futures::stream::unfold(
-            (events, true, guard),
-            move |(mut events, first, guard)| async move {
-                let event = events.next()?;
-                if !first && !delay.is_zero() {
-                    tokio::time::sleep(delay).await;
-                }
-                let bytes = format!("data: {event}\n\n");
-                Some((Ok::<_, Infallible>(bytes), (events, false, guard)))
-            },
-        );
+        let body = if delay.is_zero() {
+            // No pause between events: the whole stream is one write (the client still parses
+            // every event), and the guard ends with the body.
+            let whole = self.events().iter().fold(String::new(), |mut all, event| {
+                all.push_str("data: ");
+                all.push_str(event);
+                all.push_str("\n\n");
+                all
+            });
+            Body::from_stream(futures::stream::once(async move {
+                let _in_flight = guard;
+                Ok::<_, Infallible>(whole)
+            }))
+        } else {
+            let events = self.events().into_iter();
+            Body::from_stream(futures::stream::unfold(
+                (events, true, guard),
+                move |(mut events, first, guard)| async move {
+                    let event = events.next()?;
+                    if !first {
+                        tokio::time::sleep(delay).await;
+                    }
+                    let bytes = format!("data: {event}\n\n");
+                    Some((Ok::<_, Infallible>(bytes), (events, false, guard)))
+                },
+            ))
+        };
         (
             StatusCode::OK,
             [
                 (header::CONTENT_TYPE, "text/event-stream"),
                 (header::CACHE_CONTROL, "no-cache"),
             ],
-            Body::from_stream(body),
+            body,
         )
             .into_response()
     }
