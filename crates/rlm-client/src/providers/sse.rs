@@ -212,9 +212,7 @@ where
 /// `piece` cut after each line feed. The event parser copies the rest of its buffer after every line
 /// it reads, so a body chunk holding many events (a server that writes the whole stream at once, or
 /// a burst) would cost time quadratic in its size; fed a line at a time it stays linear.
-fn line_pieces<B: AsRef<[u8]>>(
-    piece: Result<B, ClientError>,
-) -> Vec<Result<Vec<u8>, ClientError>> {
+fn line_pieces<B: AsRef<[u8]>>(piece: Result<B, ClientError>) -> Vec<Result<Vec<u8>, ClientError>> {
     let bytes = match piece {
         Ok(bytes) => bytes,
         Err(e) => return vec![Err(e)],
