@@ -228,3 +228,13 @@ async fn the_child_runs_confined_and_dies_with_its_sandbox() {
     }
     assert!(gone(), "the child outlived its sandbox");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_child_has_its_own_process_group_so_a_terminal_ctrl_c_does_not_reach_it() {
+    let sandbox = quick();
+    run(&sandbox, "1").await;
+    let child = Pid::from_raw(sandbox.process_id().expect("a running child") as i32).unwrap();
+    let group = rustix::process::getpgid(Some(child)).unwrap();
+    assert_eq!(group, child, "the child leads its own group");
+    assert_ne!(Some(group), rustix::process::getpgid(None).ok());
+}

@@ -47,6 +47,9 @@ impl Connection {
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
+            // Its own process group: a Ctrl-C in the terminal goes to rlm, which stops the run and
+            // ends the child itself, instead of killing the child in the middle of a cell.
+            .process_group(0)
             .kill_on_drop(true)
             .spawn()
             .map_err(|e| {
