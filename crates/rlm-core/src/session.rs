@@ -3,11 +3,12 @@
 use std::fmt;
 use std::sync::Arc;
 
+use futures::FutureExt;
 use tokio::sync::Mutex;
 
 use crate::rlm::{SandboxSlot, complete};
 use crate::settings::Settings;
-use crate::{Context, RlmAnswer, RlmError};
+use crate::{Context, RlmAnswer, RlmError, RunStream};
 
 /// Several completions sharing one sandbox.
 ///
@@ -25,14 +26,14 @@ use crate::{Context, RlmAnswer, RlmError};
 /// ```
 pub struct Session {
     settings: Arc<Settings>,
-    slot: Mutex<SandboxSlot>,
+    slot: Arc<Mutex<SandboxSlot>>,
 }
 
 impl Session {
     pub(crate) fn new(settings: Arc<Settings>) -> Self {
         Self {
             settings,
-            slot: Mutex::new(SandboxSlot::new()),
+            slot: Arc::new(Mutex::new(SandboxSlot::new())),
         }
     }
 
@@ -44,6 +45,22 @@ impl Session {
     ) -> Result<RlmAnswer, RlmError> {
         let mut slot = self.slot.lock().await;
         complete(&self.settings, &mut slot, context.into(), query, None).await
+    }
+
+    /// [`Self::completion`] as a stream of updates (see [`crate::Rlm::stream`]); it waits for the
+    /// session's previous completion to end before it starts.
+    pub fn stream(&self, context: impl Into<Context>, query: &str) -> RunStream {
+        let settings = Arc::clone(&self.settings);
+        let slot = Arc::clone(&self.slot);
+        let context = context.into();
+        let query = query.to_owned();
+        RunStream::new(move |wiring| {
+            async move {
+                let mut slot = slot.lock().await;
+                complete(&settings, &mut slot, context, &query, Some(wiring)).await
+            }
+            .boxed()
+        })
     }
 
     /// Names of the variables defined in the session's sandbox so far.

@@ -2,7 +2,8 @@
 
 use std::sync::Arc;
 
-use rlm_core::Rlm;
+use futures::StreamExt;
+use rlm_core::{Event, Rlm, RunUpdate};
 
 use crate::support::{Scripted, repl};
 
@@ -46,4 +47,28 @@ async fn separate_completions_do_not_share_variables() {
     let rlm = Rlm::builder().root(root).build().unwrap();
     rlm.completion("A", "q").await.unwrap();
     assert_eq!(rlm.completion("B", "q").await.unwrap().answer, "undefined");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_streams_its_completions_in_one_sandbox() {
+    let first = format!("{}FINAL_VAR(kept)", repl("var kept = 'first:' + context"));
+    let second = format!(
+        "{}FINAL_VAR(both)",
+        repl("var both = kept + ' then ' + context")
+    );
+    let root = Arc::new(Scripted::replies("root", &[&first, &second]));
+    let rlm = Rlm::builder().root(root).build().unwrap();
+    let session = rlm.session();
+    let a = session.stream("A", "q1").finish().await.unwrap();
+    assert_eq!(a.answer, "first:A");
+    let updates: Vec<RunUpdate> = session.stream("B", "q2").collect().await;
+    assert!(
+        updates
+            .iter()
+            .any(|u| matches!(u, RunUpdate::Event(Event::CellFinished { .. })))
+    );
+    match updates.last() {
+        Some(RunUpdate::Answer(b)) => assert_eq!(b.answer, "first:A then B"),
+        other => panic!("{other:?}"),
+    }
 }
