@@ -107,8 +107,10 @@ fn resilient(inner: Arc<dyn LlmClient>, meter: &UsageMeter) -> Resilient {
         .with_meter(meter.clone())
 }
 
-async fn drain(stream: CompletionStream) -> Vec<Result<StreamItem, ClientError>> {
-    stream.collect().await
+/// Every item of one streamed call of `prompt` through `client`.
+async fn drain(client: &impl LlmClient, prompt: &str) -> Vec<Result<StreamItem, ClientError>> {
+    let stream = client.complete_stream(CompletionRequest::prompt(prompt));
+    stream.await.unwrap().collect().await
 }
 
 #[tokio::test(start_paused = true)]
@@ -119,8 +121,7 @@ async fn a_stream_failing_before_its_first_item_is_retried() {
     ]);
     let meter = UsageMeter::new();
     let client = resilient(inner.clone(), &meter);
-    let stream = client.complete_stream(CompletionRequest::prompt("x")).await;
-    let items = drain(stream.unwrap()).await;
+    let items = drain(&client, "x").await;
     assert_eq!(items, vec![delta("he"), delta("llo"), done("hello")]);
     assert_eq!(inner.calls.load(Ordering::SeqCst), 2);
     let m = meter.snapshot().per_model["scripted"];
@@ -136,8 +137,7 @@ async fn a_failure_after_delivered_text_is_returned_not_retried() {
     ]);
     let meter = UsageMeter::new();
     let client = resilient(inner.clone(), &meter);
-    let stream = client.complete_stream(CompletionRequest::prompt("x"));
-    let items = drain(stream.await.unwrap()).await;
+    let items = drain(&client, "x").await;
     assert_eq!(items, vec![delta("partial "), broken()]);
     assert_eq!(inner.calls.load(Ordering::SeqCst), 1, "no silent restart");
     let m = meter.snapshot().per_model["scripted"];
@@ -148,13 +148,7 @@ async fn a_failure_after_delivered_text_is_returned_not_retried() {
 async fn a_stream_that_ends_without_its_completion_is_interrupted() {
     let inner = Scripted::new(vec![plays(vec![delta("a")])]);
     let client = resilient(inner, &UsageMeter::new());
-    let items = drain(
-        client
-            .complete_stream(CompletionRequest::prompt("x"))
-            .await
-            .unwrap(),
-    )
-    .await;
+    let items = drain(&client, "x").await;
     assert_eq!(items[0], delta("a"));
     assert!(
         matches!(&items[1], Err(ClientError::StreamInterrupted { .. })),
@@ -184,13 +178,7 @@ async fn the_deadline_covers_the_stream_and_the_attempt_timeout_its_first_item()
     let policy = ResiliencePolicy::default().with_deadline(Duration::from_secs(5));
     let client = Resilient::new(Scripted::new(vec![stalls_after_one]), policy).unwrap();
     let start = Instant::now();
-    let items = drain(
-        client
-            .complete_stream(CompletionRequest::prompt("x"))
-            .await
-            .unwrap(),
-    )
-    .await;
+    let items = drain(&client, "x").await;
     assert_eq!(items[0], delta("a"));
     assert!(matches!(
         items[1],
@@ -255,13 +243,7 @@ async fn a_client_without_a_streaming_api_streams_one_delta() {
         format!("{} words", r.messages[0].content.split(' ').count())
     });
     let client = Resilient::new(Arc::new(sim), ResiliencePolicy::default()).unwrap();
-    let items = drain(
-        client
-            .complete_stream(CompletionRequest::prompt("a b c"))
-            .await
-            .unwrap(),
-    )
-    .await;
+    let items = drain(&client, "a b c").await;
     assert_eq!(items.len(), 2);
     assert_eq!(items[0], delta("3 words"));
     assert!(matches!(&items[1], Ok(StreamItem::Done(c)) if c.text == "3 words"));

@@ -131,7 +131,9 @@ impl RunStream {
                 RunUpdate::Event(_) | RunUpdate::Metadata(_) | RunUpdate::Record(_) => {}
             }
         }
-        Err(RlmError::Config("the run stream ended twice".into()))
+        Err(RlmError::Config(
+            "the run ended without an outcome (its stream was already read to the end)".into(),
+        ))
     }
 }
 

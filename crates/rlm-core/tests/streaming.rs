@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt;
-use rlm_core::{Event, Finish, Rlm, RlmError, RunUpdate, Trajectory};
+use rlm_core::{Event, Finish, Rlm, RlmError, RunStream, RunUpdate, Trajectory};
 
 use crate::support::{Scripted, repl};
 
@@ -144,6 +144,16 @@ async fn a_streamed_run_reports_every_step_in_order_then_its_answer() {
     assert_eq!(streamed, answer.trajectory);
 }
 
+/// Reads `run` up to the first event that `wanted` accepts.
+async fn until(run: &mut RunStream, wanted: impl Fn(&Event) -> bool) {
+    while let Some(update) = run.next().await {
+        if matches!(&update, RunUpdate::Event(e) if wanted(e)) {
+            return;
+        }
+    }
+    panic!("the run ended before the event");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancel_stops_the_run_and_keeps_what_it_did() {
     let code = repl("print('started'); const slow = llm_query('take your time');");
@@ -155,11 +165,7 @@ async fn cancel_stops_the_run_and_keeps_what_it_did() {
         .build()
         .unwrap();
     let mut run = rlm.stream("c", "q");
-    while let Some(update) = run.next().await {
-        if matches!(update, RunUpdate::Event(Event::SubcallStarted { .. })) {
-            break;
-        }
-    }
+    until(&mut run, |e| matches!(e, Event::SubcallStarted { .. })).await;
     run.cancel();
     let rest: Vec<RunUpdate> = tokio::time::timeout(Duration::from_secs(10), run.collect())
         .await
@@ -190,14 +196,10 @@ async fn dropping_the_stream_cancels_the_run() {
         .build()
         .unwrap();
     let mut run = rlm.stream("c", "q");
-    while let Some(update) = run.next().await {
-        if matches!(
-            update,
-            RunUpdate::Event(Event::SubcallFinished { done: 1, .. })
-        ) {
-            break;
-        }
-    }
+    until(&mut run, |e| {
+        matches!(e, Event::SubcallFinished { done: 1, .. })
+    })
+    .await;
     drop(run);
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert!(

@@ -228,16 +228,7 @@ mod tests {
     use super::*;
 
     fn feed(parser: &mut MessageParser, data: &str) -> Result<Step, ClientError> {
-        let event = Event {
-            event: "message".into(),
-            data: data.into(),
-            ..Event::default()
-        };
-        let errors = ErrorContext {
-            provider: "anthropic",
-            key: None,
-        };
-        parser.on_event(&event, &errors)
+        sse::feed(parser, "anthropic", data)
     }
 
     #[test]

@@ -142,16 +142,7 @@ mod tests {
     use super::*;
 
     fn feed(parser: &mut ChunkParser, data: &str) -> Result<Step, ClientError> {
-        let event = Event {
-            event: "message".into(),
-            data: data.into(),
-            ..Event::default()
-        };
-        let errors = ErrorContext {
-            provider: "openai-compatible",
-            key: None,
-        };
-        parser.on_event(&event, &errors)
+        sse::feed(parser, "openai-compatible", data)
     }
 
     #[test]

@@ -224,6 +224,25 @@ fn line_pieces<B: AsRef<[u8]>>(piece: Result<B, ClientError>) -> Vec<Result<Vec<
         .collect()
 }
 
+/// Hands `parser` one `message` event holding `data`, as the stream would (for the parsers' tests).
+#[cfg(test)]
+pub(crate) fn feed<P: EventParser>(
+    parser: &mut P,
+    provider: &'static str,
+    data: &str,
+) -> Result<Step, ClientError> {
+    let event = Event {
+        event: "message".into(),
+        data: data.into(),
+        ..Event::default()
+    };
+    let errors = ErrorContext {
+        provider,
+        key: None,
+    };
+    parser.on_event(&event, &errors)
+}
+
 fn event_error(sc: &StreamContext, error: EventStreamError<ClientError>) -> ClientError {
     match error {
         EventStreamError::Transport(e) => e,
