@@ -85,7 +85,8 @@ fn crates_depend_only_in_the_documented_direction() {
         ("rlm-prompts", &[]),
         ("rlm-sim", &[]),
         ("rlm-core", &["rlm-client", "rlm-repl", "rlm-prompts"]),
-        ("rlm-cli", &["rlm", "rlm-sim"]),
+        ("rlm-eval", &["rlm"]),
+        ("rlm-cli", &["rlm", "rlm-sim", "rlm-eval"]),
     ];
     for (name, may_use) in allowed {
         let deps = rlm_dependencies(&crates.join(name).join("Cargo.toml"));

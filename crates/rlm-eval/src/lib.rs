@@ -1,0 +1,18 @@
+//! rlm-eval: measure whether a Recursive Language Model beats a plain model call.
+//!
+//! - [`task`]: task files (JSON Lines: `{id, query, context | context_file, expected, scorer?,
+//!   metadata?}`), loaded line by line so a bad line is named and loses no other task.
+//! - [`score`]: scorers (exact, contains, numeric, set F1, JSON fields) and the [`score::Scorer`]
+//!   trait for custom ones.
+//! - [`result`]: result files, one [`result::ResultLine`] per task and method.
+//!
+//! Everything here is deterministic and offline; the runner talks to providers only through `rlm`.
+#![forbid(unsafe_code)]
+
+pub mod result;
+pub mod score;
+pub mod task;
+
+pub use result::{Finished, Method, ModelTokens, ResultFile, ResultLine};
+pub use score::ScorerSpec;
+pub use task::{Task, TaskContext, TaskProblem, TaskSet};
