@@ -7,11 +7,12 @@ use serde_json::Value;
 /// `"set_f1"`, `"json_field"`, or the name of a custom scorer) or an object with a `kind` and the
 /// scorer's settings, for example `{"kind": "numeric", "tolerance": 0.5}`. A task without one is
 /// scored with [`ScorerSpec::Exact`].
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum ScorerSpec {
     /// The normalised answer equals the normalised expected value.
+    #[default]
     Exact,
     /// The normalised answer contains the normalised expected value.
     Contains,
@@ -50,12 +51,6 @@ pub enum ScorerSpec {
 
 fn default_separator() -> String {
     ",".to_owned()
-}
-
-impl Default for ScorerSpec {
-    fn default() -> Self {
-        Self::Exact
-    }
 }
 
 impl ScorerSpec {
@@ -188,7 +183,10 @@ mod tests {
                 separator: ",".into()
             })
         );
-        assert_eq!(parse(r#""mine""#).ok().map(|s| s.name().to_owned()), Some("mine".into()));
+        assert_eq!(
+            parse(r#""mine""#).ok().map(|s| s.name().to_owned()),
+            Some("mine".into())
+        );
         let spec = ScorerSpec::SetF1 {
             separator: ";".into(),
         };
