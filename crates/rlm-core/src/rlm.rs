@@ -47,6 +47,11 @@ impl Rlm {
         Self { settings }
     }
 
+    /// The shared configuration.
+    pub(crate) fn settings(&self) -> &Arc<Settings> {
+        &self.settings
+    }
+
     /// Answers `query` about `context` (text or JSON) in a fresh sandbox.
     pub async fn completion(
         &self,
@@ -243,15 +248,15 @@ pub(crate) async fn complete(
 }
 
 /// What a completion leaves, whether it answered or stopped: usage, cost, duration, trajectory.
-struct Done {
-    usage: UsageSummary,
-    cost_usd: Option<f64>,
-    duration: Duration,
-    trajectory: Trajectory,
+pub(crate) struct Done {
+    pub(crate) usage: UsageSummary,
+    pub(crate) cost_usd: Option<f64>,
+    pub(crate) duration: Duration,
+    pub(crate) trajectory: Trajectory,
 }
 
 impl Done {
-    fn collect(
+    pub(crate) fn collect(
         shared: &RunShared,
         settings: &Settings,
         metadata: RunMetadata,
@@ -280,7 +285,7 @@ impl Done {
 }
 
 /// Line 1 of the trajectory: the configuration and the context's shape, never the context or a key.
-fn run_metadata(settings: &Settings, loaded: Option<&LoadedContext>) -> RunMetadata {
+pub(crate) fn run_metadata(settings: &Settings, loaded: Option<&LoadedContext>) -> RunMetadata {
     RunMetadata {
         rlm_version: env!("CARGO_PKG_VERSION").to_owned(),
         root_model: settings.root.client.model().to_owned(),

@@ -11,6 +11,7 @@ mod support;
 
 mod api;
 mod compaction;
+mod direct;
 mod end_to_end;
 mod failures;
 mod limits;

@@ -5,14 +5,17 @@
 //! - [`score`]: scorers (exact, contains, numeric, set F1, JSON fields) and the [`score::Scorer`]
 //!   trait for custom ones.
 //! - [`result`]: result files, one [`result::ResultLine`] per task and method.
+//! - [`runner`]: every task with every method (`rlm`, `direct`), concurrently, resumable.
 //!
 //! Everything here is deterministic and offline; the runner talks to providers only through `rlm`.
 #![forbid(unsafe_code)]
 
 pub mod result;
+pub mod runner;
 pub mod score;
 pub mod task;
 
 pub use result::{Finished, Method, ModelTokens, ResultFile, ResultLine};
+pub use runner::{EvalError, EvalOptions, Plan, Progress, ResultWriter, Runner};
 pub use score::ScorerSpec;
 pub use task::{Task, TaskContext, TaskProblem, TaskSet};

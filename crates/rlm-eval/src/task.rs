@@ -179,8 +179,7 @@ impl TaskSet {
 }
 
 fn parse_line(line: &str, base: &Path) -> Result<Task, String> {
-    let raw: TaskLine =
-        serde_json::from_str(line).map_err(|e| format!("not a valid task: {e}"))?;
+    let raw: TaskLine = serde_json::from_str(line).map_err(|e| format!("not a valid task: {e}"))?;
     if raw.id.trim().is_empty() {
         return Err("the id is empty".into());
     }
@@ -259,14 +258,26 @@ mod tests {
         let set = read(text, Path::new("/nonexistent"));
         let ids: Vec<&str> = set.tasks.iter().map(|t| t.id.as_str()).collect();
         assert_eq!(ids, ["a", "b"]);
-        assert_eq!(set.tasks[1].context, TaskContext::Json(serde_json::json!([1, 2])));
+        assert_eq!(
+            set.tasks[1].context,
+            TaskContext::Json(serde_json::json!([1, 2]))
+        );
         assert_eq!(set.tasks[1].scorer.name(), "numeric");
         let lines: Vec<usize> = set.problems.iter().map(|p| p.line).collect();
         assert_eq!(lines, [4, 5, 6, 7, 8, 9, 10]);
         let messages: Vec<String> = set.problems.iter().map(ToString::to_string).collect();
-        assert!(messages[0].starts_with("line 4: not a valid task"), "{messages:?}");
-        assert!(messages[1].contains("used by an earlier line"), "{messages:?}");
-        assert!(messages[2].contains("`expected` is missing"), "{messages:?}");
+        assert!(
+            messages[0].starts_with("line 4: not a valid task"),
+            "{messages:?}"
+        );
+        assert!(
+            messages[1].contains("used by an earlier line"),
+            "{messages:?}"
+        );
+        assert!(
+            messages[2].contains("`expected` is missing"),
+            "{messages:?}"
+        );
         assert!(messages[3].contains("query is empty"), "{messages:?}");
         assert!(messages[4].contains("not both"), "{messages:?}");
         assert!(messages[5].contains("does not exist"), "{messages:?}");
@@ -282,7 +293,10 @@ mod tests {
         std::fs::write(dir.join("tasks.jsonl"), format!("{line}\n"))?;
         let set = TaskSet::load(&dir.join("tasks.jsonl"))?;
         assert!(set.problems.is_empty(), "{:?}", set.problems);
-        assert_eq!(set.tasks[0].context, TaskContext::File(dir.join("ctx/one.txt")));
+        assert_eq!(
+            set.tasks[0].context,
+            TaskContext::File(dir.join("ctx/one.txt"))
+        );
         assert_eq!(set.tasks[0].suite_or("x"), "s");
         let mut out = Vec::new();
         set.write(&mut out, &dir)?;
