@@ -6,16 +6,20 @@
 //!   trait for custom ones.
 //! - [`result`]: result files, one [`result::ResultLine`] per task and method.
 //! - [`runner`]: every task with every method (`rlm`, `direct`), concurrently, resumable.
+//! - [`report`]: result files summarised per suite, method and label, compared with the baseline,
+//!   and rendered as text, Markdown or JSON.
 //!
 //! Everything here is deterministic and offline; the runner talks to providers only through `rlm`.
 #![forbid(unsafe_code)]
 
+pub mod report;
 pub mod result;
 pub mod runner;
 pub mod score;
 pub mod task;
 
+pub use report::Report;
 pub use result::{Finished, Method, ModelTokens, ResultFile, ResultLine};
 pub use runner::{EvalError, EvalOptions, Plan, Progress, ResultWriter, Runner};
-pub use score::ScorerSpec;
+pub use score::{Score, ScoreError, Scorer, ScorerSpec, Scorers};
 pub use task::{Task, TaskContext, TaskProblem, TaskSet};
