@@ -7,7 +7,11 @@
 //! - [`script`]: the scripted model as a pure function, [`script::respond`]: root turns write
 //!   JavaScript for the RLM REPL (inspect `context`, split it into chunks, query the chunks with
 //!   `llm_batch` or a loop of `llm_query`, then `FINAL_VAR(result)`); sub turns report the magic
-//!   numbers in their prompt.
+//!   numbers in their prompt. For the questions of the built-in evaluation suites (`niah`,
+//!   `multi-niah`, `aggregate`, `pairs`; docs/EVAL.md), [`script::eval`] asks the chunks the
+//!   suite's chunk question and combines the replies into the suite's answer format, and sub
+//!   turns answer those questions from the needles and records in their prompt; the scores it
+//!   gets are plumbing checks of the runner, not a measure of model quality.
 //! - [`server`]: that script behind an OpenAI-compatible Chat Completions endpoint on loopback,
 //!   with configurable latencies and request counters ([`SimServer::start`]).
 //!

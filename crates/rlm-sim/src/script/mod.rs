@@ -15,10 +15,18 @@
 //!
 //! If the output of the previous cell shows it did not finish, the script answers
 //! `FINAL(could not compute: <reason>)` instead, so a broken sandbox never makes a run loop.
-//! The query in the user message is ignored: the script always looks for magic numbers.
 //!
-//! Sub turns answer `"MAGIC: n1, n2"` (sorted, unique) or `"NONE"` from the
-//! "The magic number is N" sentences of the prompt.
+//! The query is read only to recognise the questions of the built-in evaluation suites
+//! (`niah`, `multi-niah`, `aggregate`, `pairs`; docs/EVAL.md) in the first user message: for
+//! those, step 2 asks every chunk the suite's chunk question instead and combines the replies
+//! into the suite's answer format ([`eval`]). Any other query gets the magic-number script.
+//!
+//! Sub turns answer the suites' chunk questions and suite questions from the needles and records
+//! of the prompt ([`eval::answer`]); any other prompt gets `"MAGIC: n1, n2"` (sorted, unique) or
+//! `"NONE"` from the "The magic number is N" sentences of the prompt.
+//!
+//! This is a scripted stand-in: the scores it gets on the suites are plumbing checks of the
+//! runner, not a measure of model quality.
 //!
 //! ```
 //! use rlm_sim::script::{respond, ChatMessage};
@@ -31,6 +39,7 @@
 //! assert_eq!(respond("sim-sub", &sub), "MAGIC: 48213907");
 //! ```
 
+pub mod eval;
 mod message;
 mod replay;
 mod root;
@@ -163,7 +172,13 @@ pub fn respond_with(config: &ScriptConfig, model: &str, messages: &[ChatMessage]
                 return replay::respond(config, messages);
             }
             let config = config.clone().with_model_overrides(model);
-            root::respond(&config, Mode::from_model(model), messages)
+            let mode = Mode::from_model(model);
+            match eval::root_query(messages) {
+                Some(query) if !config.never_finish => {
+                    eval::respond_root(&config, mode, &query, messages)
+                }
+                _ => root::respond(&config, mode, messages),
+            }
         }
         TurnKind::Sub => sub::respond(messages),
     }

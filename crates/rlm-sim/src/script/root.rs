@@ -21,11 +21,22 @@ pub(crate) fn respond(config: &ScriptConfig, mode: Mode, messages: &[ChatMessage
             assistant_turns + 1
         );
     }
-    match assistant_turns {
+    run_steps(messages, || query_turn(config, mode), final_turn)
+}
+
+/// The three steps shared by every root script: the inspect cell, then `query_turn` once the
+/// inspect cell printed its marker, then `final_turn` once the query cell printed its marker (or
+/// [`give_up`] when a marker is missing).
+pub(crate) fn run_steps(
+    messages: &[ChatMessage],
+    query_turn: impl FnOnce() -> String,
+    final_turn: impl FnOnce() -> String,
+) -> String {
+    match messages.iter().filter(|m| m.role == "assistant").count() {
         0 => inspect_turn(),
         1 => match step_failure(messages, 1, STEP_1_MARKER) {
             Some(reason) => give_up(&reason),
-            None => query_turn(config, mode),
+            None => query_turn(),
         },
         _ => match step_failure(messages, 2, STEP_2_MARKER) {
             Some(reason) => give_up(&reason),
@@ -51,35 +62,13 @@ print(["SIM", "STEP", "1", "OK"].join("_"));
 
 fn query_turn(config: &ScriptConfig, mode: Mode) -> String {
     let chunks = config.chunks.max(1);
-    let concurrency = config.batch_concurrency.max(1);
-    let (plan, calls) = match mode {
-        Mode::Batch => (
-            format!("with one llm_batch call that runs up to {concurrency} of them at a time"),
-            format!("const answers = llm_batch(prompts, {concurrency});"),
-        ),
-        Mode::Sequential => (
-            "with one llm_query call per chunk, one after the other".to_owned(),
-            "const answers = [];\nfor (const prompt of prompts) {\n  answers.push(llm_query(prompt));\n}"
-                .to_owned(),
-        ),
-    };
+    let (plan, calls) = calls_js(mode, config.batch_concurrency);
+    let split = split_js(chunks);
     format!(
         r#"The context is too large to read at once. I will split it into {chunks} chunks on line boundaries and ask a sub-model for the magic numbers in each chunk, {plan}.
 
 ```repl
-const n_chunks = {chunks};
-const chunk_target = Math.max(1, Math.ceil(ctx_text.length / n_chunks));
-const chunks = [];
-for (let start = 0; start < ctx_text.length; ) {{
-  let end = Math.min(ctx_text.length, start + chunk_target);
-  if (end < ctx_text.length) {{
-    const nl = ctx_text.indexOf("\n", end);
-    if (nl !== -1 && nl - end < chunk_target) end = nl + 1;
-  }}
-  chunks.push(ctx_text.slice(start, end));
-  start = end;
-}}
-const prompts = chunks.map((chunk, i) =>
+{split}const prompts = chunks.map((chunk, i) =>
   "Below is part " + (i + 1) + " of " + chunks.length + " of a long document.\n" +
   "List every magic number stated in it (sentences like \"The magic number is N.\").\n" +
   "Reply with exactly \"MAGIC: n1, n2\" or \"NONE\".\n\n" + chunk);
@@ -101,6 +90,44 @@ print("magic numbers found: " + magic.length);
 print("result: " + result);
 print(["SIM", "STEP", "2", "OK"].join("_"));
 ```
+"#
+    )
+}
+
+/// How the chunks are queried: a phrase for the reasoning text, and the JavaScript that fills
+/// `answers` from `prompts`.
+pub(crate) fn calls_js(mode: Mode, batch_concurrency: usize) -> (String, String) {
+    let concurrency = batch_concurrency.max(1);
+    match mode {
+        Mode::Batch => (
+            format!("with one llm_batch call that runs up to {concurrency} of them at a time"),
+            format!("const answers = llm_batch(prompts, {concurrency});"),
+        ),
+        Mode::Sequential => (
+            "with one llm_query call per chunk, one after the other".to_owned(),
+            "const answers = [];\nfor (const prompt of prompts) {\n  answers.push(llm_query(prompt));\n}"
+                .to_owned(),
+        ),
+    }
+}
+
+/// The JavaScript that splits `ctx_text` into about `chunks` pieces on line boundaries, as the
+/// array `chunks`.
+pub(crate) fn split_js(chunks: usize) -> String {
+    let chunks = chunks.max(1);
+    format!(
+        r#"const n_chunks = {chunks};
+const chunk_target = Math.max(1, Math.ceil(ctx_text.length / n_chunks));
+const chunks = [];
+for (let start = 0; start < ctx_text.length; ) {{
+  let end = Math.min(ctx_text.length, start + chunk_target);
+  if (end < ctx_text.length) {{
+    const nl = ctx_text.indexOf("\n", end);
+    if (nl !== -1 && nl - end < chunk_target) end = nl + 1;
+  }}
+  chunks.push(ctx_text.slice(start, end));
+  start = end;
+}}
 "#
     )
 }

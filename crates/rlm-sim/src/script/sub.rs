@@ -1,10 +1,12 @@
-//! The sub-model script: report the magic numbers stated in the prompt.
+//! The sub-model script: answer the evaluation suites' questions ([`super::eval::answer`]), or
+//! else report the magic numbers stated in the prompt.
 
 use crate::haystack::find_magic_numbers;
 
 use super::ChatMessage;
 
-/// The answer of a sub turn: `"MAGIC: n1, n2"` (sorted, unique) or `"NONE"`.
+/// The answer of a sub turn: the suite answer when the prompt holds a suite's chunk question or
+/// question, else `"MAGIC: n1, n2"` (sorted, unique) or `"NONE"`.
 ///
 /// Reads the last user message (the prompt of `llm_query`), or the last message of any role if
 /// there is no user message.
@@ -15,7 +17,7 @@ pub(crate) fn respond(messages: &[ChatMessage]) -> String {
         .find(|m| m.role == "user")
         .or_else(|| messages.last())
         .map_or("", |m| m.content.as_str());
-    answer_for(prompt)
+    super::eval::answer(prompt).unwrap_or_else(|| answer_for(prompt))
 }
 
 /// The answer for one prompt.
