@@ -124,7 +124,9 @@ async fn niah_finds_the_one_needle() -> TestResult {
     ]);
     assert!((4_000..8_000).contains(&context.len()), "{}", context.len());
     let query = "What is the secret value for key \"amber-falcon\"? Answer with the value only.";
-    run("sim-root-c8", context, query, "copper-4821", 8).await
+    run("sim-root-c8", context.clone(), query, "copper-4821", 8).await?;
+    // Chunks shorter than a line: every chunk is one whole line, so the needle is never cut.
+    run("sim-root-c400", context, query, "copper-4821", 48).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -63,7 +63,7 @@ print(["SIM", "STEP", "1", "OK"].join("_"));
 fn query_turn(config: &ScriptConfig, mode: Mode) -> String {
     let chunks = config.chunks.max(1);
     let (plan, calls) = calls_js(mode, config.batch_concurrency);
-    let split = split_js(chunks);
+    let split = split_js(chunks, false);
     format!(
         r#"The context is too large to read at once. I will split it into {chunks} chunks on line boundaries and ask a sub-model for the magic numbers in each chunk, {plan}.
 
@@ -112,9 +112,16 @@ pub(crate) fn calls_js(mode: Mode, batch_concurrency: usize) -> (String, String)
 }
 
 /// The JavaScript that splits `ctx_text` into about `chunks` pieces on line boundaries, as the
-/// array `chunks`.
-pub(crate) fn split_js(chunks: usize) -> String {
+/// array `chunks`. With `whole_lines`, a chunk always ends at a line break (a line longer than a
+/// chunk is never cut, so there may be fewer chunks); otherwise a line more than a chunk long is
+/// cut where the chunk ends.
+pub(crate) fn split_js(chunks: usize, whole_lines: bool) -> String {
     let chunks = chunks.max(1);
+    let extend = if whole_lines {
+        "end = nl === -1 ? ctx_text.length : nl + 1;"
+    } else {
+        "if (nl !== -1 && nl - end < chunk_target) end = nl + 1;"
+    };
     format!(
         r#"const n_chunks = {chunks};
 const chunk_target = Math.max(1, Math.ceil(ctx_text.length / n_chunks));
@@ -123,7 +130,7 @@ for (let start = 0; start < ctx_text.length; ) {{
   let end = Math.min(ctx_text.length, start + chunk_target);
   if (end < ctx_text.length) {{
     const nl = ctx_text.indexOf("\n", end);
-    if (nl !== -1 && nl - end < chunk_target) end = nl + 1;
+    {extend}
   }}
   chunks.push(ctx_text.slice(start, end));
   start = end;

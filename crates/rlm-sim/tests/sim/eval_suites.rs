@@ -241,6 +241,10 @@ fn root_script_asks_each_suite_its_chunk_question() {
         assert!(code.contains("chunk_question + \"\\n\\n\" + chunk"));
         assert!(code.contains("reply.startsWith(\"Error\")") && code.contains("const result = "));
         assert!(!code.contains("SIM_STEP_2_OK") && !code.contains("magic"));
+        assert!(
+            code.contains("end = nl === -1 ? ctx_text.length : nl + 1;"),
+            "suite chunks end at whole lines: {code}"
+        );
         let balanced =
             |open: char, close: char| code.matches(open).count() == code.matches(close).count();
         assert!(

@@ -1,6 +1,7 @@
 //! The root script for a suite question: the magic-number script's three steps (inspect, query
 //! the chunks, `FINAL_VAR(result)`) with step 2 asking every chunk the suite's chunk question and
-//! combining the replies in JavaScript into the suite's expected-answer format.
+//! combining the replies in JavaScript into the suite's expected-answer format. Chunks always end
+//! at a line break, so no needle or record is ever cut in two.
 
 use super::SuiteQuery;
 use super::combine;
@@ -20,7 +21,7 @@ pub(crate) fn respond(
 fn query_turn(config: &ScriptConfig, mode: Mode, query: &SuiteQuery) -> String {
     let chunks = config.chunks.max(1);
     let (how, calls) = calls_js(mode, config.batch_concurrency);
-    let split = split_js(chunks);
+    let split = split_js(chunks, true);
     let plan = combine::plan(query);
     let question = serde_json::to_string(&query.chunk_question()).unwrap_or_default();
     let combine = combine::js(query);
