@@ -84,6 +84,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Run(args) => commands::run::run(*args).await,
+            Command::Eval(command) => commands::eval::run(command).await,
             Command::Demo(args) => commands::demo::run(*args).await,
             Command::SimServer(args) => commands::sim_server::run(args).await,
         }

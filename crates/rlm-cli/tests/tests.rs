@@ -6,6 +6,8 @@
 mod demo;
 #[path = "cli/errors.rs"]
 mod errors;
+#[path = "cli/eval.rs"]
+mod eval;
 #[path = "cli/hostile.rs"]
 mod hostile;
 #[path = "cli/real_runs.rs"]

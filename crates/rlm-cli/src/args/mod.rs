@@ -1,7 +1,10 @@
-//! Command-line flags of `rlm` (clap derive): the subcommands (`run`, `demo`, `sim-server`), their
-//! flags (`run`, `demo`, `shared`) and the value parsers (`parse`).
+//! Command-line flags of `rlm` (clap derive): the subcommands (`run`, `eval`, `demo`, `sim-server`),
+//! their flags (`run`, `engine` (shared by `run` and `eval run`), `eval`, `demo`, `shared`) and the
+//! value parsers (`parse`).
 
 mod demo;
+mod engine;
+mod eval;
 pub(crate) mod parse;
 mod run;
 mod shared;
@@ -9,6 +12,8 @@ mod shared;
 use clap::{Parser, Subcommand};
 
 pub(crate) use demo::{DemoArgs, SimServerArgs};
+pub(crate) use engine::EngineArgs;
+pub(crate) use eval::{EvalCommand, EvalGenArgs, EvalReportArgs, EvalRunArgs};
 pub(crate) use run::RunArgs;
 pub(crate) use shared::{ProviderArgs, ProviderKind, SimArgs, SubModelSpec};
 
@@ -33,6 +38,10 @@ pub(crate) enum Command {
     /// Offline demo: the sequential vs batch haystack search against a simulated model (no key needed).
     #[command(after_help = EXIT_CODES_HELP)]
     Demo(Box<DemoArgs>),
+    /// Evaluate: generate benchmark suites, run them with an RLM and/or a plain model call, report
+    /// accuracy, cost and time.
+    #[command(subcommand)]
+    Eval(EvalCommand),
     /// Serve the simulated model (a scripted stand-in, not an LLM) on loopback until Ctrl-C.
     #[command(name = "sim-server", after_help = EXIT_CODES_HELP)]
     SimServer(SimServerArgs),

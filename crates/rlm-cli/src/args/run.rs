@@ -1,15 +1,12 @@
-//! Flags of `rlm run`: the context, the query, the models, and every limit of the run.
+//! Flags of `rlm run`: the context, the query, where the results go; the models and limits are
+//! [`EngineArgs`], shared with `rlm eval run`.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use clap::Args;
 
-use super::parse::{
-    Cap, parse_big_size, parse_duration, parse_limit, parse_model_number, parse_model_price,
-    parse_positive_f64, parse_price, parse_query, parse_size,
-};
-use super::shared::{ProviderArgs, SandboxArgs};
+use super::engine::EngineArgs;
+use super::parse::parse_query;
 
 /// Flags of `rlm run`.
 #[derive(Debug, Clone, Args)]
@@ -25,91 +22,11 @@ pub(crate) struct RunArgs {
     /// file is a JSON array or object).
     #[arg(long, default_value = "auto", value_parser = ["text", "json", "auto"])]
     pub(crate) context_format: String,
-    /// Largest context accepted (e.g. 256MiB, 2GiB); a bigger input fails before it is read whole.
-    #[arg(long, value_name = "SIZE", default_value = "256MiB", value_parser = parse_big_size)]
-    pub(crate) max_context_size: u64,
     /// The question to answer about the context (not empty).
     #[arg(long, value_name = "TEXT", value_parser = parse_query)]
     pub(crate) query: String,
     #[command(flatten)]
-    pub(crate) provider: ProviderArgs,
-    #[command(flatten)]
-    pub(crate) sandbox: SandboxArgs,
-    /// Global cap on concurrent sub-model calls (llm_batch's own value is clamped to it).
-    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=1024))]
-    pub(crate) max_concurrent: u32,
-    /// Root-model iterations before the final-answer request.
-    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=1000))]
-    pub(crate) max_iterations: u32,
-    /// Recursion depth: 0 disables sub-calls, 1 allows llm_query/llm_batch, 2+ allows child RLMs.
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(0..=8))]
-    pub(crate) max_depth: u32,
-    /// Sub-calls per run, all depths together, or `none` for no cap.
-    #[arg(long, value_name = "N|none", default_value = "1000", value_parser = parse_limit)]
-    pub(crate) max_subcalls: Cap,
-    /// Most bytes the prompts of one llm_batch call may hold together (checked before copying).
-    #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = parse_size)]
-    pub(crate) max_batch_bytes: u64,
-    /// Child sandboxes (rlm_query / rlm_batch runs) alive at once; extra children wait.
-    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=4096))]
-    pub(crate) max_live_sandboxes: u32,
-    /// Characters per sub-prompt the system prompt states (default: from the sub-model's context
-    /// window, or 500,000 when it is unknown).
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
-    pub(crate) sub_prompt_chars: Option<u64>,
-    /// Input-token window of a model, overriding the built-in table (repeatable), e.g.
-    /// --context-window llama3.1=32768. Sub-prompts over a window fail at once; the root history is
-    /// compacted before it outgrows the root model's.
-    #[arg(long, value_name = "MODEL=TOKENS", value_parser = parse_model_number)]
-    pub(crate) context_window: Vec<(String, u64)>,
-    /// Never compact the root history (by default older turns are summarised at 85% of the root
-    /// model's window, or at 400,000 characters when the window is unknown).
-    #[arg(long)]
-    pub(crate) no_compaction: bool,
-    /// Client-side requests per minute, per model (retries count).
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
-    pub(crate) rpm: Option<u32>,
-    /// Client-side tokens per minute, per model (estimated: the prompt plus max_tokens when set).
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
-    pub(crate) tpm: Option<u32>,
-    /// Wall-clock limit of the whole run (e.g. 90s, 500ms, 10m; a bare number is seconds); also caps
-    /// each HTTP attempt.
-    #[arg(long, value_parser = parse_duration)]
-    pub(crate) timeout: Option<Duration>,
-    /// Most retries of one model call (connection errors, timeouts, 429, 5xx); the retry deadline
-    /// usually stops retrying first.
-    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(0..=100))]
-    pub(crate) retries: u32,
-    /// No retry of a model call starts later than this after the call began.
-    #[arg(long, default_value = "120s", value_parser = parse_duration)]
-    pub(crate) retry_deadline: Duration,
-    /// Longest Retry-After a server may ask for; a longer demand fails the call at once.
-    #[arg(long, default_value = "60s", value_parser = parse_duration)]
-    pub(crate) max_retry_after: Duration,
-    /// Stop when the run's cost reaches this many USD. Every model the run can reach needs a price
-    /// (--price-in/--price-out, --sub-price-*, --price).
-    #[arg(long, value_name = "USD", value_parser = parse_positive_f64)]
-    pub(crate) budget_usd: Option<f64>,
-    /// Stop when the run has used this many tokens (all models, all depths).
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
-    pub(crate) token_budget: Option<u64>,
-    /// Price of the root model's input tokens in USD per million, for the cost report and
-    /// --budget-usd.
-    #[arg(long, value_name = "USD_PER_MTOK", value_parser = parse_price, requires = "price_out")]
-    pub(crate) price_in: Option<f64>,
-    /// Price of the root model's output tokens in USD per million.
-    #[arg(long, value_name = "USD_PER_MTOK", value_parser = parse_price, requires = "price_in")]
-    pub(crate) price_out: Option<f64>,
-    /// Input price of the default sub-model when it differs (default --price-in).
-    #[arg(long, value_name = "USD_PER_MTOK", value_parser = parse_price)]
-    pub(crate) sub_price_in: Option<f64>,
-    /// Output price of the default sub-model when it differs (default --price-out).
-    #[arg(long, value_name = "USD_PER_MTOK", value_parser = parse_price)]
-    pub(crate) sub_price_out: Option<f64>,
-    /// The price of any model by its id, USD per million input and output tokens (repeatable), e.g.
-    /// --price gpt-4.1-mini=0.4/1.6.
-    #[arg(long = "price", value_name = "MODEL=IN/OUT", value_parser = parse_model_price)]
-    pub(crate) prices: Vec<(String, f64, f64)>,
+    pub(crate) engine: EngineArgs,
     /// Write the run's trajectory (JSON Lines) to this file (checked before the first model call).
     #[arg(long, value_name = "FILE.jsonl")]
     pub(crate) trajectory: Option<PathBuf>,

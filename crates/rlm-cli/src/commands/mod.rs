@@ -2,5 +2,7 @@
 
 pub(crate) mod demo;
 pub(crate) mod drive;
+pub(crate) mod engine;
+pub(crate) mod eval;
 pub(crate) mod run;
 pub(crate) mod sim_server;

@@ -1,0 +1,65 @@
+//! The runner over generated suites against the simulated model on loopback (a scripted stand-in,
+//! not an LLM): every suite scores 1 with the RLM, and concurrent tasks share the global sub-call
+//! cap, so `jobs` never raises the sub-calls in flight at the server above `max_concurrent`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rlm::Rlm;
+use rlm::client::OpenAiCompatible;
+use rlm_eval::score::Scorers;
+use rlm_eval::{EvalOptions, GenConfig, Method, ResultFile, ResultWriter, Runner, Suite, generate};
+use rlm_sim::{SimServer, SimServerConfig};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jobs_share_the_sub_call_cap_and_every_suite_scores()
+-> Result<(), Box<dyn std::error::Error>> {
+    let server = SimServer::start(SimServerConfig {
+        root_latency: Duration::from_millis(1),
+        sub_latency: Duration::from_millis(30),
+        ..SimServerConfig::default()
+    })
+    .await?;
+    let client = |model: &str| {
+        OpenAiCompatible::builder(model)
+            .base_url(server.base_url())
+            .build()
+    };
+    let rlm = Rlm::builder()
+        .root(client("sim-root-c8-p8")?)
+        .sub_client(client("sim-sub")?)
+        .max_concurrent(3)
+        .build()?;
+    let mut tasks = Vec::new();
+    for suite in Suite::ALL {
+        let mut config = GenConfig::new(suite);
+        config.n = 2;
+        config.size = 8_000;
+        config.seed = 5;
+        tasks.extend(generate(&config)?.into_iter().map(Arc::new));
+    }
+    let mut options = EvalOptions::new(Method::Rlm, "sim");
+    options.jobs = 4;
+    let runner = Runner::new(rlm, Scorers::new(), options);
+    let out = std::env::temp_dir().join(format!("rlm-eval-sim-{}.jsonl", std::process::id()));
+    let _ = std::fs::remove_file(&out);
+    let plan = runner.plan(&tasks, &ResultFile::default());
+    let progress = runner
+        .run(plan, &mut ResultWriter::open(&out)?, |_, _| {})
+        .await?;
+    assert_eq!(progress.done, 8);
+    let file = ResultFile::load(&out)?;
+    for line in &file.results {
+        assert!((line.score - 1.0).abs() < 1e-9, "{line:?}");
+        assert!((4..=8).contains(&line.subcalls), "{line:?}");
+    }
+    let peak = server.peak_concurrent_sub();
+    assert!(
+        peak <= 3,
+        "{peak} sub-calls in flight at once, over the cap of 3"
+    );
+    assert!(peak >= 2, "the tasks ran one sub-call at a time ({peak})");
+    std::fs::remove_file(&out)?;
+    server.shutdown().await;
+    Ok(())
+}
