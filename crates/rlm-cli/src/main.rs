@@ -8,6 +8,9 @@
 //!   is entirely a JSON array or object is passed to the sandbox as JSON.
 //! - `rlm demo`: the sequential vs `llm_batch` haystack search against the simulated model (a scripted
 //!   stand-in, not an LLM) on loopback, with answers checked, times, the speedup and trajectories.
+//! - `rlm eval gen|run|report`: generated long-context suites, task files run with an RLM and/or a plain
+//!   model call (`--method rlm|direct`, `--jobs`, resumable), and reports with confidence intervals
+//!   (docs/EVAL.md).
 //! - `rlm sim-server --port P`: serves that simulated model until Ctrl-C; prints its base URL first.
 //!
 //! Keys come from `OPENAI_API_KEY` / `ANTHROPIC_API_KEY`, or the variable named by `--api-key-env`;
@@ -41,7 +44,8 @@
 //! Modules: `args` (clap), `exit` (error classes and codes), `input` (reading the context), `provider`
 //! (clients from flags and environment), `live` (the live view), `outputs` (the events feed and the
 //! trajectory file), `progress` (events to a bar or lines), `report` (human and
-//! JSON output), `commands::{run, demo, sim_server}`.
+//! JSON output), `commands::{run, eval, demo, sim_server}` (`commands::engine` builds the `Rlm` of `run`
+//! and `eval run`).
 #![forbid(unsafe_code)]
 
 mod args;

@@ -210,3 +210,44 @@ async fn a_missing_context_file_is_a_task_error() -> Result<(), Box<dyn std::err
     std::fs::remove_dir_all(&dir)?;
     Ok(())
 }
+
+/// A custom scorer: half a point per expected word found in the answer.
+#[derive(Debug)]
+struct WordsFound;
+
+impl rlm_eval::Scorer for WordsFound {
+    fn score(
+        &self,
+        answer: &str,
+        expected: &serde_json::Value,
+        params: &serde_json::Value,
+    ) -> rlm_eval::Score {
+        let weight = params["weight"].as_f64().unwrap_or(0.5);
+        let words = expected.as_str().unwrap_or_default().split_whitespace();
+        let found = words.filter(|w| answer.contains(w)).count();
+        rlm_eval::Score::new(found as f64 * weight)
+    }
+}
+
+#[tokio::test]
+async fn a_custom_scorer_grades_the_answers() -> Result<(), Box<dyn std::error::Error>> {
+    let dir = temp("custom");
+    let out = dir.join("results.jsonl");
+    let rlm = Rlm::builder().root(root()).build()?;
+    let scorers = Scorers::new().with("words_found", WordsFound);
+    let runner = Runner::new(rlm, scorers, EvalOptions::new(Method::Direct, "x"));
+    let mut task = Task::new("c", "task 7", TaskContext::Text("ctx".into()));
+    task.expected = json!("ans-7 missing");
+    task.scorer = serde_json::from_value(
+        json!({"kind": "custom", "name": "words_found", "params": {"weight": 0.25}}),
+    )?;
+    let plan = runner.plan(&[Arc::new(task)], &ResultFile::default());
+    runner
+        .run(plan, &mut ResultWriter::open(&out)?, |_, _| {})
+        .await?;
+    let line = &ResultFile::load(&out)?.results[0];
+    assert_eq!(line.scorer, "words_found");
+    assert!((line.score - 0.25).abs() < 1e-9, "{line:?}");
+    std::fs::remove_dir_all(&dir)?;
+    Ok(())
+}

@@ -104,6 +104,45 @@ fn gen_is_deterministic_and_can_write_context_files() {
         assert_eq!(file, format!("ctx/{}.txt", line["id"].as_str().unwrap()));
         assert!(dir.join(file).is_file());
     }
+    // A filler corpus of the user's own.
+    let corpus = dir.join("corpus");
+    std::fs::create_dir_all(&corpus).unwrap();
+    std::fs::write(
+        corpus.join("a.txt"),
+        "The owl watched the orchard at night. Rain came over the hills! Was the ferry late?",
+    )
+    .unwrap();
+    let own = dir.join("own.jsonl");
+    let output = rlm()
+        .args([
+            "eval", "gen", "niah", "-n", "1", "--size", "3000", "--filler",
+        ])
+        .arg(&corpus)
+        .arg("-o")
+        .arg(&own)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let context = results(&own)[0]["context"].as_str().unwrap().to_owned();
+    assert!(
+        context.contains("The owl watched the orchard at night."),
+        "{context}"
+    );
+    let needle_start = context.find("The secret value").unwrap();
+    let needle_end = needle_start + context[needle_start..].find("\".").unwrap() + 2;
+    let mut rest = format!("{}{}", &context[..needle_start], &context[needle_end..]);
+    for sentence in [
+        "The owl watched the orchard at night.",
+        "Rain came over the hills!",
+        "Was the ferry late?",
+    ] {
+        rest = rest.replace(sentence, "");
+    }
+    assert!(rest.trim().is_empty(), "only corpus sentences: {rest:?}");
     let bad = rlm()
         .args(["eval", "gen", "nope", "-o", "-"])
         .output()
@@ -172,6 +211,49 @@ fn twenty_tasks_with_four_jobs_score_as_expected_and_report() {
         markdown.contains("| suite |") && markdown.contains("| pairs |"),
         "{markdown}"
     );
+}
+
+#[test]
+fn ctrl_c_stops_at_once_and_keeps_finished_results() {
+    let dir = scratch_dir("eval-sigint");
+    let tasks = dir.join("tasks.jsonl");
+    gen_tasks(&tasks, "niah", &["-n", "20", "--size", "4000"]);
+    let server = SimServerProcess::start(&["--latency-ms", "400", "--root-latency-ms", "1"]);
+    let out = dir.join("results.jsonl");
+    let child = StdCommand::new(RLM)
+        .args(["eval", "run"])
+        .arg(&tasks)
+        .arg("-o")
+        .arg(&out)
+        .args(sim_flags(&server.url))
+        .args(["--jobs", "1"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_mins(2);
+    while results_so_far(&out) < 1 {
+        assert!(Instant::now() < deadline, "no result within two minutes");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let pid = rustix::process::Pid::from_raw(i32::try_from(child.id()).unwrap()).unwrap();
+    rustix::process::kill_process(pid, rustix::process::Signal::INT).unwrap();
+    let stopped = Instant::now();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        stopped.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        stopped.elapsed()
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(
+        stderr.contains("rerun the same command to resume"),
+        "{stderr}"
+    );
+    let kept = results(&out);
+    assert!((1..20).contains(&kept.len()), "{}", kept.len());
+    assert!(kept.iter().all(|l| l["score"] == 1.0));
 }
 
 #[test]

@@ -85,10 +85,10 @@ impl Progress {
             };
             parts.push(format!("{method} {:.2}{errors}", totals.accuracy()));
         }
-        if self.spent_usd > 0.0 || !self.cost_unknown {
+        if self.spent_usd > 0.0 || (self.done > 0 && !self.cost_unknown) {
             parts.push(format!("${:.4}", self.spent_usd));
         }
-        if let Some(eta) = self.eta() {
+        if let Some(eta) = self.eta().filter(|_| self.done < self.total) {
             parts.push(format!("ETA {}", clock(eta)));
         }
         parts.join(" · ")
