@@ -203,8 +203,12 @@ pub struct Usage {
     pub prompt_tokens: u64,
     /// Generated tokens, reasoning ones included.
     pub completion_tokens: u64,
-    /// Input tokens served from the provider's prompt cache, when reported.
+    /// Input tokens served from the provider's prompt cache (cache reads), when reported.
     pub cached_tokens: u64,
+    /// Input tokens written to the provider's prompt cache (Anthropic's cache creation, billed
+    /// above the input price), when reported. Counted in `prompt_tokens` too.
+    #[serde(default)]
+    pub cache_write_tokens: u64,
     /// Generated tokens spent on hidden reasoning, when reported.
     pub reasoning_tokens: u64,
 }
@@ -224,6 +228,20 @@ impl Usage {
     pub fn with_cached_tokens(mut self, tokens: u64) -> Self {
         self.cached_tokens = tokens;
         self
+    }
+
+    /// Sets the input tokens written to the provider's cache.
+    #[must_use]
+    pub fn with_cache_write_tokens(mut self, tokens: u64) -> Self {
+        self.cache_write_tokens = tokens;
+        self
+    }
+
+    /// Input tokens neither read from nor written to a cache (billed at the plain input price).
+    pub fn uncached_input_tokens(&self) -> u64 {
+        self.prompt_tokens
+            .saturating_sub(self.cached_tokens)
+            .saturating_sub(self.cache_write_tokens)
     }
 
     /// Sets the generated tokens spent on hidden reasoning.
@@ -253,6 +271,9 @@ impl AddAssign for Usage {
         self.prompt_tokens = self.prompt_tokens.saturating_add(rhs.prompt_tokens);
         self.completion_tokens = self.completion_tokens.saturating_add(rhs.completion_tokens);
         self.cached_tokens = self.cached_tokens.saturating_add(rhs.cached_tokens);
+        self.cache_write_tokens = self
+            .cache_write_tokens
+            .saturating_add(rhs.cache_write_tokens);
         self.reasoning_tokens = self.reasoning_tokens.saturating_add(rhs.reasoning_tokens);
     }
 }
@@ -275,6 +296,7 @@ mod tests {
             prompt_tokens: 1,
             completion_tokens: 2,
             cached_tokens: 3,
+            cache_write_tokens: 5,
             reasoning_tokens: 4,
         };
         let sum = a + a;
@@ -284,10 +306,18 @@ mod tests {
                 prompt_tokens: 2,
                 completion_tokens: 4,
                 cached_tokens: 6,
+                cache_write_tokens: 10,
                 reasoning_tokens: 8
             }
         );
         assert_eq!(sum.total_tokens(), 6);
+        assert_eq!(
+            Usage::new(100, 1)
+                .with_cached_tokens(30)
+                .with_cache_write_tokens(20)
+                .uncached_input_tokens(),
+            50
+        );
     }
 
     #[test]

@@ -293,6 +293,7 @@ impl WireUsage {
                 .saturating_add(created),
             completion_tokens: self.output_tokens,
             cached_tokens: cached,
+            cache_write_tokens: created,
             reasoning_tokens: 0,
         }
     }
@@ -335,9 +336,10 @@ mod tests {
             (
                 usage.prompt_tokens,
                 usage.completion_tokens,
-                usage.cached_tokens
+                usage.cached_tokens,
+                usage.cache_write_tokens
             ),
-            (u64::MAX, 1, 5)
+            (u64::MAX, 1, 5, u64::MAX)
         );
     }
 
