@@ -49,6 +49,7 @@ mod providers;
 mod resilience;
 mod stream;
 pub mod testing;
+mod tokens;
 mod types;
 mod usage;
 
@@ -73,5 +74,6 @@ pub use resilience::{
     RetryPolicy,
 };
 pub use stream::{CompletionStream, StreamItem, collect_stream, single_delta};
+pub use tokens::{TokenCount, count_text_tokens, count_tokens, counts_exactly};
 pub use types::{Completion, CompletionRequest, Message, Role, Usage};
 pub use usage::{ModelUsage, Price, PriceTable, UsageMeter, UsageReport};

@@ -21,4 +21,5 @@ mod session;
 mod streaming;
 mod streaming_http;
 mod subcalls;
+mod token_counts;
 mod trajectory;

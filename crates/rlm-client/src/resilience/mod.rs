@@ -204,7 +204,11 @@ impl Resilient {
     where
         Fut: Future<Output = Result<T, ClientError>>,
     {
-        let tokens = rate_limit::budgeted_tokens(request);
+        let tokens = if self.limiter.limits_tokens() {
+            rate_limit::budgeted_tokens(model, request)
+        } else {
+            0
+        };
         let started = tokio::time::Instant::now();
         loop {
             self.limiter

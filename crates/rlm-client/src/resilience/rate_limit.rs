@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use governor::{DefaultDirectRateLimiter, Jitter, Quota};
 
-use crate::{ClientError, CompletionRequest, estimate_tokens};
+use crate::{ClientError, CompletionRequest, count_tokens};
 
 /// Client-side budgets; `None` means unlimited. Both default to unlimited.
 ///
@@ -45,10 +45,12 @@ impl RateLimits {
     }
 }
 
-/// The tokens one attempt of `request` is charged against [`RateLimits::tokens_per_minute`]: the
-/// estimated input plus `max_tokens` when set (saturating).
-pub(crate) fn budgeted_tokens(request: &CompletionRequest) -> u32 {
-    estimate_tokens(request).saturating_add(request.max_tokens.unwrap_or(0))
+/// The tokens one attempt of `request` to `model` is charged against
+/// [`RateLimits::tokens_per_minute`]: the input (counted exactly for OpenAI model families, else
+/// estimated; see [`crate::count_tokens`]) plus `max_tokens` when set (saturating).
+pub(crate) fn budgeted_tokens(model: &str, request: &CompletionRequest) -> u32 {
+    let input = u32::try_from(count_tokens(model, request).tokens).unwrap_or(u32::MAX);
+    input.saturating_add(request.max_tokens.unwrap_or(0))
 }
 
 /// Random extra wait added to each throttled waiter, because governor does not queue waiters fairly.
@@ -69,6 +71,11 @@ struct TokenLimiter {
 }
 
 impl RateLimiter {
+    /// Whether a tokens-per-minute limit is set (so calls need their tokens counted).
+    pub(crate) fn limits_tokens(&self) -> bool {
+        self.tokens.is_some()
+    }
+
     /// Builds the limiters; a zero budget is a configuration error.
     pub(crate) fn new(limits: RateLimits) -> Result<Self, ClientError> {
         let requests = limits
@@ -164,15 +171,18 @@ mod tests {
     #[test]
     fn budget_counts_max_tokens_when_set() {
         let request = CompletionRequest::prompt("12345678");
-        let input = estimate_tokens(&request);
+        let input = crate::estimate_tokens(&request);
         assert_eq!(input, 2 + 4);
-        assert_eq!(budgeted_tokens(&request), input);
+        assert_eq!(budgeted_tokens("m", &request), input);
         assert_eq!(
-            budgeted_tokens(&request.clone().with_max_tokens(500)),
+            budgeted_tokens("m", &request.clone().with_max_tokens(500)),
             input + 500
         );
+        #[cfg(feature = "tiktoken")]
+        // o200k_base reads "12345678" as 3 tokens (digits in groups of three), plus the markup.
+        assert_eq!(budgeted_tokens("gpt-4o", &request), 3 + 3 + 3);
         assert_eq!(
-            budgeted_tokens(&request.with_max_tokens(u32::MAX)),
+            budgeted_tokens("m", &request.with_max_tokens(u32::MAX)),
             u32::MAX
         );
     }

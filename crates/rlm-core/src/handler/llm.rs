@@ -4,7 +4,9 @@
 use std::sync::Arc;
 
 use futures::StreamExt;
-use rlm_client::{BatchOptions, Completion, CompletionRequest, Message, Usage, estimate_tokens};
+use rlm_client::{
+    BatchOptions, Completion, CompletionRequest, Message, Usage, count_tokens, estimate_tokens,
+};
 use rlm_repl::{QueryOptions, SubcallError, SubcallErrorKind, SubcallKind};
 
 use super::{Handler, client_error, unavailable};
@@ -44,7 +46,7 @@ impl Handler {
             .map_err(unavailable)?;
         let request = request(prompt, options);
         if let Some(window) = entry.window {
-            let tokens = u64::from(estimate_tokens(&request));
+            let tokens = prompt_tokens(entry.client.model(), &request, window);
             if tokens > window {
                 return Err(SubcallError::new(
                     SubcallErrorKind::TooLarge,
@@ -139,4 +141,16 @@ impl Handler {
             })
             .collect()
     }
+}
+
+/// The input tokens of `request` for the window check: the estimate, or an exact count (for models
+/// whose tokenizer is known) when the estimate is within a factor of 3 of `window`, where the
+/// estimate could be wrong either way; far from it the estimate decides, without the CPU cost of
+/// tokenizing a large prompt.
+fn prompt_tokens(model: &str, request: &CompletionRequest, window: u64) -> u64 {
+    let estimate = u64::from(estimate_tokens(request));
+    if estimate < window / 3 || estimate > window.saturating_mul(3) {
+        return estimate;
+    }
+    count_tokens(model, request).tokens
 }
