@@ -33,8 +33,14 @@ fn main() {
         "first o200k count (tokenizer load included): {:.1} ms",
         load_and_count.as_secs_f64() * 1000.0
     );
-    println!("{:<22} {:>10} {:>12} {:>8}", "method", "tokens", "median", "exact");
-    for (name, model) in [("o200k_base (gpt-4o)", "gpt-4o"), ("cl100k_base (gpt-4)", "gpt-4")] {
+    println!(
+        "{:<22} {:>10} {:>12} {:>8}",
+        "method", "tokens", "median", "exact"
+    );
+    for (name, model) in [
+        ("o200k_base (gpt-4o)", "gpt-4o"),
+        ("cl100k_base (gpt-4)", "gpt-4"),
+    ] {
         let mut times = Vec::new();
         let mut count = first;
         for _ in 0..ROUNDS {
