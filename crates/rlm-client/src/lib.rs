@@ -4,7 +4,8 @@
 //!
 //! # Principal types
 //! - [`LlmClient`]: the provider trait (`Arc<dyn LlmClient>` everywhere).
-//! - [`CompletionRequest`], [`Message`], [`Completion`], [`Usage`], [`ClientError`]: the vocabulary.
+//! - [`CompletionRequest`], [`Message`], [`Completion`], [`Usage`], [`ClientError`]: the vocabulary;
+//!   [`PromptCache`]: a request's hint that its prefix will be sent again (provider prompt caching).
 //! - [`LlmClient::complete_stream`], [`CompletionStream`], [`StreamItem`]: a reply as text deltas then
 //!   the whole [`Completion`]; both providers stream over server-sent events, with an idle timeout
 //!   ([`DEFAULT_STREAM_IDLE_TIMEOUT`]).
@@ -75,5 +76,5 @@ pub use resilience::{
 };
 pub use stream::{CompletionStream, StreamItem, collect_stream, single_delta};
 pub use tokens::{TokenCount, count_text_tokens, count_tokens, counts_exactly};
-pub use types::{Completion, CompletionRequest, Message, Role, Usage};
+pub use types::{Completion, CompletionRequest, Message, PromptCache, Role, Usage};
 pub use usage::{ModelUsage, Price, PriceTable, UsageMeter, UsageReport};

@@ -91,6 +91,42 @@ pub struct CompletionRequest {
     /// `medium`, `high`); sent only when set, and only by providers that know it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reasoning_effort: Option<String>,
+    /// A hint that this request's prefix will be sent again (the next turn of a conversation), so the
+    /// provider should cache it: Anthropic gets `cache_control` breakpoints, OpenAI's API the
+    /// `prompt_cache_key`. `None`: nothing is sent (a provider may still cache on its own, as
+    /// OpenAI does for every long prefix). It never changes the answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache: Option<PromptCache>,
+}
+
+/// The prompt-cache hint of a [`CompletionRequest`] (see [`CompletionRequest::with_prompt_cache`]).
+///
+/// ```
+/// use rlm_client::{CompletionRequest, PromptCache};
+/// let request = CompletionRequest::prompt("hi").with_prompt_cache(PromptCache::new().with_key("run-7"));
+/// assert_eq!(request.cache.and_then(|c| c.key).as_deref(), Some("run-7"));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct PromptCache {
+    /// Groups the requests that share a prefix (one conversation, one run); OpenAI routes requests
+    /// with the same key to the same cache. Sent as is: never put a secret or personal data in it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+}
+
+impl PromptCache {
+    /// A hint without a key.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the key.
+    #[must_use]
+    pub fn with_key(mut self, key: impl Into<String>) -> Self {
+        self.key = Some(key.into());
+        self
+    }
 }
 
 impl CompletionRequest {
@@ -139,6 +175,13 @@ impl CompletionRequest {
     #[must_use]
     pub fn with_reasoning_effort(mut self, effort: impl Into<String>) -> Self {
         self.reasoning_effort = Some(effort.into());
+        self
+    }
+
+    /// Asks the provider to cache this request's prefix (see [`CompletionRequest::cache`]).
+    #[must_use]
+    pub fn with_prompt_cache(mut self, cache: PromptCache) -> Self {
+        self.cache = Some(cache);
         self
     }
 }
@@ -326,8 +369,10 @@ mod tests {
             .with_model("m")
             .with_max_tokens(7)
             .with_temperature(0.5)
-            .with_stop("END");
+            .with_stop("END")
+            .with_prompt_cache(PromptCache::new().with_key("k"));
         assert_eq!(r.messages, vec![Message::user("hi")]);
+        assert_eq!(r.cache, Some(PromptCache::new().with_key("k")));
         assert_eq!(r.model.as_deref(), Some("m"));
         assert_eq!(r.max_tokens, Some(7));
         assert_eq!(r.temperature, Some(0.5));

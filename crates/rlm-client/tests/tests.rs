@@ -10,6 +10,7 @@ mod concurrency;
 mod mock;
 mod openai;
 mod openai_stream;
+mod prompt_cache;
 mod rate_limit;
 mod resilience;
 mod secrets;

@@ -66,6 +66,7 @@ pub struct RlmBuilder {
     pub(crate) compaction: Compaction,
     pub(crate) prompts: PromptSet,
     pub(crate) events: EventSink,
+    pub(crate) prompt_cache: bool,
 }
 
 impl Default for RlmBuilder {
@@ -91,6 +92,7 @@ impl Default for RlmBuilder {
             compaction: Compaction::default(),
             prompts: PromptSet::default(),
             events: EventSink::default(),
+            prompt_cache: true,
         }
     }
 }
@@ -111,6 +113,7 @@ impl fmt::Debug for RlmBuilder {
             .field("max_concurrent", &self.max_concurrent)
             .field("output_cap", &self.output_cap)
             .field("cell_timeout", &self.cell_timeout)
+            .field("prompt_cache", &self.prompt_cache)
             .finish_non_exhaustive()
     }
 }
@@ -267,6 +270,18 @@ impl RlmBuilder {
     /// Prompt templates (default: the built-in ones).
     pub fn prompts(mut self, prompts: PromptSet) -> Self {
         self.prompts = prompts;
+        self
+    }
+
+    /// Whether each run's own model calls (the root model's turns, a child run's turns, the
+    /// compaction summary) ask the provider to cache their prefix (default `true`; it never changes an
+    /// answer). Each run gets a key of its own (`rlm-<completion id>.<run id>`, nothing secret):
+    /// Anthropic gets `cache_control` breakpoints on the system prompt and the end of the history,
+    /// OpenAI's API the key as `prompt_cache_key`; see [`rlm_client::CompletionRequest::cache`].
+    /// Sub-calls (`llm_query`, `llm_batch`) never carry the hint. Turn it off for a provider that
+    /// rejects these fields, or to measure the run without the provider's cache writes.
+    pub fn prompt_cache(mut self, on: bool) -> Self {
+        self.prompt_cache = on;
         self
     }
 

@@ -32,6 +32,8 @@ pub(crate) struct RunShared {
     subs: Vec<BTreeMap<String, Arc<dyn LlmClient>>>,
     records: Mutex<Vec<TrajectoryRecord>>,
     next_run_id: AtomicU64,
+    /// This completion's id in prompt-cache keys (see [`RunShared::cache_key`]).
+    cache_id: String,
 }
 
 impl RunShared {
@@ -77,6 +79,7 @@ impl RunShared {
             subs,
             records: Mutex::new(Vec::new()),
             next_run_id: AtomicU64::new(1),
+            cache_id: new_cache_id(),
         })
     }
 
@@ -109,6 +112,12 @@ impl RunShared {
         self.next_run_id.fetch_add(1, Ordering::SeqCst)
     }
 
+    /// The prompt-cache key of run `run_id` of this completion: `rlm-<completion id>.<run id>`, so
+    /// every turn of one run shares a key and parallel child runs do not crowd one key.
+    pub(crate) fn cache_key(&self, run_id: u64) -> String {
+        format!("rlm-{}.{run_id}", self.cache_id)
+    }
+
     /// Appends a trajectory record (and streams it).
     pub(crate) fn record(&self, record: TrajectoryRecord) {
         self.events.send(|| RunUpdate::Record(record.clone()));
@@ -132,12 +141,24 @@ impl RunShared {
     }
 }
 
+/// A new completion id for prompt-cache keys: the process id, the time in microseconds and a
+/// process-wide counter, in hex. Unique per process and over time; nothing secret goes into it.
+fn new_cache_id() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let micros = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as u64);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!("{:x}-{micros:x}-{n:x}", std::process::id())
+}
+
 impl std::fmt::Debug for RunShared {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RunShared")
             .field("settings", &self.settings)
             .field("budget", &self.budget)
             .field("depths", &self.meters.len())
+            .field("cache_id", &self.cache_id)
             .finish_non_exhaustive()
     }
 }

@@ -42,6 +42,8 @@ pub(crate) struct Settings {
     pub(crate) compaction: Compaction,
     pub(crate) prompts: PromptSet,
     pub(crate) events: EventSink,
+    /// Whether runs' own model calls carry a prompt-cache hint.
+    pub(crate) prompt_cache: bool,
 }
 
 impl fmt::Debug for Settings {
@@ -57,6 +59,7 @@ impl fmt::Debug for Settings {
             .field("isolation", &self.isolation)
             .field("cell_timeout", &self.cell_timeout)
             .field("events", &self.events)
+            .field("prompt_cache", &self.prompt_cache)
             .finish_non_exhaustive()
     }
 }
@@ -126,6 +129,7 @@ pub(crate) fn build(builder: RlmBuilder) -> Result<Settings, RlmError> {
         compaction: builder.compaction,
         prompts: builder.prompts,
         events: builder.events,
+        prompt_cache: builder.prompt_cache,
     })
 }
 

@@ -15,6 +15,8 @@ mod direct;
 mod end_to_end;
 mod failures;
 mod limits;
+mod prompt_cache;
+mod prompt_cache_http;
 mod real_runs;
 mod run_loop;
 mod session;

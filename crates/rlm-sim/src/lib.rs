@@ -13,7 +13,8 @@
 //!   turns answer those questions from the needles and records in their prompt; the scores it
 //!   gets are plumbing checks of the runner, not a measure of model quality.
 //! - [`server`]: that script behind an OpenAI-compatible Chat Completions endpoint on loopback,
-//!   with configurable latencies and request counters ([`SimServer::start`]).
+//!   with configurable latencies, request counters and a simulated prompt cache (the tokens of a
+//!   message prefix it has seen are reported as cached) ([`SimServer::start`]).
 //!
 //! This crate depends on no other rlm crate.
 //!

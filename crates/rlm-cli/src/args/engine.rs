@@ -52,6 +52,11 @@ pub(crate) struct EngineArgs {
     /// model's window, or at 400,000 characters when the window is unknown).
     #[arg(long)]
     pub(crate) no_compaction: bool,
+    /// Send no prompt-cache hints (by default the root model's turns ask the provider to cache the
+    /// history: cache_control breakpoints for Anthropic, prompt_cache_key for OpenAI's API). Answers
+    /// are the same either way; turn it off for a server that rejects these fields.
+    #[arg(long)]
+    pub(crate) no_prompt_cache: bool,
     /// Client-side requests per minute, per model (retries count).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     pub(crate) rpm: Option<u32>,

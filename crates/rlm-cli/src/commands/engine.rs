@@ -157,6 +157,9 @@ pub(crate) fn build_rlm(
     if args.no_compaction {
         builder = builder.compaction(Compaction::disabled());
     }
+    if args.no_prompt_cache {
+        builder = builder.prompt_cache(false);
+    }
     Ok(builder.build()?)
 }
 

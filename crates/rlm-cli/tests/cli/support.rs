@@ -96,12 +96,12 @@ pub(crate) fn assert_one_error_line(stderr: &[u8]) -> String {
     errors[0].to_owned()
 }
 
-/// A loopback HTTP server that records the head (request line and headers) of the first request and
-/// answers it with an error status (400 unless told), so the `rlm` run fails at once with a provider
+/// A loopback HTTP server that records the head (request line and headers) and the body of the first
+/// request and answers it with an error status (400 unless told), so the `rlm` run fails at once with a provider
 /// error.
 pub(crate) struct CaptureServer {
     pub(crate) url: String,
-    handle: JoinHandle<String>,
+    handle: JoinHandle<(String, String)>,
 }
 
 impl CaptureServer {
@@ -124,7 +124,7 @@ impl CaptureServer {
                     Err(e) if e.kind() == ErrorKind::WouldBlock && Instant::now() < deadline => {
                         std::thread::sleep(Duration::from_millis(20));
                     }
-                    Err(_) => return String::new(),
+                    Err(_) => return (String::new(), String::new()),
                 }
             };
             stream.set_nonblocking(false).unwrap();
@@ -136,19 +136,39 @@ impl CaptureServer {
             while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
                 head.push(byte[0]);
             }
+            let head = String::from_utf8_lossy(&head).into_owned();
+            let length = head
+                .lines()
+                .find_map(|line| {
+                    let (name, value) = line.split_once(':')?;
+                    name.eq_ignore_ascii_case("content-length")
+                        .then(|| value.trim().parse::<usize>().ok())?
+                })
+                .unwrap_or(0);
+            let mut received = vec![0_u8; length];
+            let received = if stream.read_exact(&mut received).is_ok() {
+                String::from_utf8_lossy(&received).into_owned()
+            } else {
+                String::new()
+            };
             let body = r#"{"error":{"message":"captured","type":"invalid_request_error"}}"#;
             let _ = write!(
                 stream,
                 "HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
                 body.len()
             );
-            String::from_utf8_lossy(&head).into_owned()
+            (head, received)
         });
         Self { url, handle }
     }
 
     /// The head of the request received (empty if none came).
     pub(crate) fn request_head(self) -> String {
+        self.request().0
+    }
+
+    /// The head and the body of the request received (empty if none came).
+    pub(crate) fn request(self) -> (String, String) {
         self.handle.join().unwrap()
     }
 }

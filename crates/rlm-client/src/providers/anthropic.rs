@@ -1,17 +1,19 @@
 //! `Anthropic`: the Messages API (`x-api-key`, `anthropic-version`, top-level system prompt, required
 //! `max_tokens`). Never retries (that is [`crate::Resilient`]'s job); 529 "overloaded" comes back as a
-//! retryable [`ClientError::Http`].
+//! retryable [`ClientError::Http`]. A request with a prompt-cache hint gets `cache_control`
+//! breakpoints (see `anthropic_request`); cache reads and writes are parsed into [`Usage`].
 
 use std::fmt;
 
 use async_trait::async_trait;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
+use super::anthropic_request::MessagesRequest;
 use super::anthropic_stream;
 use super::http::{self, ApiKey, ErrorContext};
 use super::settings::{HttpConfig, HttpSettings, http_builder_methods};
 use super::sse::{self, StreamContext};
-use crate::{ClientError, Completion, CompletionRequest, CompletionStream, LlmClient, Role, Usage};
+use crate::{ClientError, Completion, CompletionRequest, CompletionStream, LlmClient, Usage};
 
 const PROVIDER: &str = "anthropic";
 
@@ -131,30 +133,11 @@ impl Anthropic {
     }
 
     fn body<'a>(&'a self, request: &'a CompletionRequest) -> MessagesRequest<'a> {
-        let system: Vec<&str> = request
-            .messages
-            .iter()
-            .filter(|m| m.role == Role::System)
-            .map(|m| m.content.as_str())
-            .collect();
-        let messages = request
-            .messages
-            .iter()
-            .filter(|m| m.role != Role::System)
-            .map(|m| WireMessage {
-                role: m.role,
-                content: &m.content,
-            })
-            .collect();
-        MessagesRequest {
-            model: request.model.as_deref().unwrap_or(&self.config.model),
-            max_tokens: request.max_tokens.unwrap_or(self.default_max_tokens),
-            system: (!system.is_empty()).then(|| system.join("\n\n")),
-            messages,
-            temperature: request.temperature,
-            stop_sequences: &request.stop,
-            stream: false,
-        }
+        MessagesRequest::new(
+            request,
+            request.model.as_deref().unwrap_or(&self.config.model),
+            request.max_tokens.unwrap_or(self.default_max_tokens),
+        )
     }
 }
 
@@ -223,27 +206,6 @@ pub(super) fn parse_message(
             .unwrap_or(requested_model),
         finish_reason: parsed.stop_reason,
     })
-}
-
-#[derive(Serialize)]
-struct MessagesRequest<'a> {
-    model: &'a str,
-    max_tokens: u32,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    system: Option<String>,
-    messages: Vec<WireMessage<'a>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    temperature: Option<f32>,
-    #[serde(skip_serializing_if = "<[String]>::is_empty")]
-    stop_sequences: &'a [String],
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    stream: bool,
-}
-
-#[derive(Serialize)]
-struct WireMessage<'a> {
-    role: Role,
-    content: &'a str,
 }
 
 #[derive(Deserialize)]

@@ -2,6 +2,7 @@
 //! `reqwest::Client`. Providers make exactly one HTTP exchange per call and never retry.
 
 pub(crate) mod anthropic;
+mod anthropic_request;
 mod anthropic_stream;
 pub(crate) mod http;
 pub(crate) mod openai;

@@ -1,5 +1,7 @@
 //! `OpenAiCompatible`: the Chat Completions API as served by OpenAI, OpenRouter, vLLM, Ollama,
-//! llama.cpp server and LiteLLM. Never retries (that is [`crate::Resilient`]'s job).
+//! llama.cpp server and LiteLLM. Never retries (that is [`crate::Resilient`]'s job). OpenAI caches
+//! long prompt prefixes on its own; a request's prompt-cache key goes out as `prompt_cache_key` to
+//! OpenAI's API only (unless [`OpenAiCompatibleBuilder::send_prompt_cache_key`] says otherwise).
 
 use std::fmt;
 
@@ -53,6 +55,8 @@ pub struct OpenAiCompatible {
     default_max_tokens: Option<u32>,
     token_limit_field: TokenLimitField,
     reasoning_effort: Option<String>,
+    /// Whether a request's prompt-cache key is sent as `prompt_cache_key`.
+    send_cache_key: bool,
 }
 
 impl fmt::Debug for OpenAiCompatible {
@@ -64,6 +68,7 @@ impl fmt::Debug for OpenAiCompatible {
             .field("default_max_tokens", &self.default_max_tokens)
             .field("token_limit_field", &self.token_limit_field)
             .field("reasoning_effort", &self.reasoning_effort)
+            .field("send_cache_key", &self.send_cache_key)
             .field("request_timeout", &self.config.request_timeout)
             .field("stream_idle_timeout", &self.config.stream_idle_timeout)
             .finish_non_exhaustive()
@@ -77,6 +82,7 @@ pub struct OpenAiCompatibleBuilder {
     api_key: Option<ApiKey>,
     token_limit_field: Option<TokenLimitField>,
     reasoning_effort: Option<String>,
+    send_cache_key: Option<bool>,
 }
 
 impl OpenAiCompatibleBuilder {
@@ -105,6 +111,16 @@ impl OpenAiCompatibleBuilder {
         self
     }
 
+    /// Whether the key of a request's prompt-cache hint ([`crate::CompletionRequest::cache`]) is
+    /// sent as `prompt_cache_key`, which OpenAI uses to route requests sharing a prefix to the same
+    /// cache. Default: only to OpenAI's own API (`https://api.openai.com`), since other servers may
+    /// reject a field they do not know.
+    #[must_use]
+    pub fn send_prompt_cache_key(mut self, send: bool) -> Self {
+        self.send_cache_key = Some(send);
+        self
+    }
+
     /// Builds the client.
     pub fn build(self) -> Result<OpenAiCompatible, ClientError> {
         let default_max_tokens = self.settings.default_max_tokens;
@@ -121,6 +137,7 @@ impl OpenAiCompatibleBuilder {
             default_max_tokens,
             token_limit_field,
             reasoning_effort: self.reasoning_effort,
+            send_cache_key: self.send_cache_key.unwrap_or(official),
         })
     }
 }
@@ -133,6 +150,7 @@ impl OpenAiCompatible {
             api_key: None,
             token_limit_field: None,
             reasoning_effort: None,
+            send_cache_key: None,
         }
     }
 
@@ -221,6 +239,11 @@ impl OpenAiCompatible {
                 .as_deref()
                 .or(self.reasoning_effort.as_deref()),
             stop: &request.stop,
+            prompt_cache_key: request
+                .cache
+                .as_ref()
+                .and_then(|cache| cache.key.as_deref())
+                .filter(|_| self.send_cache_key),
             stream: false,
             stream_options: None,
         }
@@ -283,6 +306,8 @@ struct ChatRequest<'a> {
     reasoning_effort: Option<&'a str>,
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     stop: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    prompt_cache_key: Option<&'a str>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     stream: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -345,6 +370,25 @@ mod tests {
             .unwrap();
         let json = serde_json::to_value(forced.body(&request)).unwrap();
         assert_eq!(json["max_tokens"], 50);
+    }
+
+    #[test]
+    fn the_prompt_cache_key_goes_to_openai_only_unless_asked() {
+        let request = CompletionRequest::prompt("hi")
+            .with_prompt_cache(crate::PromptCache::new().with_key("run-1"));
+        let key = |client: &OpenAiCompatible, request: &CompletionRequest| {
+            serde_json::to_value(client.body(request)).unwrap()["prompt_cache_key"].clone()
+        };
+        let official = OpenAiCompatible::builder("gpt-5-mini").build().unwrap();
+        assert_eq!(key(&official, &request), "run-1");
+        let keyless = CompletionRequest::prompt("hi").with_prompt_cache(crate::PromptCache::new());
+        assert!(key(&official, &keyless).is_null());
+        let local = OpenAiCompatible::builder("llama")
+            .base_url("http://127.0.0.1:11434/v1")
+            .build()
+            .unwrap();
+        // Other servers (and `send_prompt_cache_key`): tests/prompt_cache.rs.
+        assert!(key(&local, &request).is_null());
     }
 
     #[test]

@@ -2,6 +2,11 @@
 //! first when it grows too large: `compact`), store its turn, run every code block in order
 //! (`cells`), feed the outputs back as one user turn, and stop when an answer is given (`finish`).
 //! `records` builds the trajectory records.
+//!
+//! The history only grows between compactions, and what changes from turn to turn (the budget line)
+//! is only ever in the newest user message: each request's messages start with the previous
+//! request's messages, byte for byte, so a provider's prompt cache serves every earlier turn. The
+//! run's model calls carry the prompt-cache hint (see [`crate::RlmBuilder::prompt_cache`]).
 
 mod cells;
 mod compact;
@@ -14,7 +19,7 @@ pub(crate) use records::millis;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rlm_client::{CompletionRequest, LlmClient, Message, Usage};
+use rlm_client::{CompletionRequest, LlmClient, Message, PromptCache, Usage};
 use rlm_prompts::{ContextMetadata, PromptParams, SubModelInfo};
 use rlm_repl::Sandbox;
 use tracing::Instrument;
@@ -99,6 +104,8 @@ struct Engine<'a> {
     consecutive_errors: usize,
     /// The iteration in progress (`max_iterations + 1` during the final-answer request).
     iteration: usize,
+    /// The prompt-cache hint of this run's model calls (`None` when prompt caching is off).
+    cache: Option<PromptCache>,
 }
 
 /// One model reply.
@@ -145,6 +152,9 @@ impl<'a> Engine<'a> {
             settings.prompts.context_metadata(&spec.metadata),
             settings.prompts.first_turn(spec.query, &params)
         )));
+        let cache = settings
+            .prompt_cache
+            .then(|| PromptCache::new().with_key(shared.cache_key(spec.run_id)));
         Self {
             shared,
             sandbox,
@@ -155,6 +165,7 @@ impl<'a> Engine<'a> {
             history,
             consecutive_errors: 0,
             iteration: 0,
+            cache,
         }
     }
 
@@ -187,11 +198,10 @@ impl<'a> Engine<'a> {
             return Err(limit.into_error(budget.partial()));
         }
         let started = Instant::now();
+        let mut request = CompletionRequest::new(messages);
+        request.cache.clone_from(&self.cache);
         let streamed = async {
-            let stream = self
-                .client
-                .complete_stream(CompletionRequest::new(messages))
-                .await?;
+            let stream = self.client.complete_stream(request).await?;
             rlm_client::collect_stream(stream, |text| {
                 if live {
                     self.shared.events.emit(&Event::RootDelta {

@@ -6,7 +6,10 @@
 //! everything else and every malformed request gets an OpenAI error body
 //! `{"error":{"message","type","code"}}`. [`Fault`] rules make every k-th sub request answer an
 //! error status instead (after the latency; a streamed request gets the error before any event).
-//! The `Authorization` header is accepted and ignored; it is never read or logged.
+//! The `Authorization` header is accepted and ignored; it is never read or logged. Usage is
+//! estimated (characters / 4 per message); a simulated prompt cache reports the tokens of a message
+//! prefix seen before as `prompt_tokens_details.cached_tokens`
+//! ([`SimServerConfig::prompt_cache_entries`]).
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -18,6 +21,7 @@
 //! # Ok(()) }
 //! ```
 
+mod cache;
 mod faults;
 mod routes;
 mod stats;
@@ -25,8 +29,8 @@ mod stream;
 mod wire;
 
 use std::net::{Ipv4Addr, SocketAddr};
-use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Router;
@@ -68,7 +72,16 @@ pub struct SimServerConfig {
     /// Pause between consecutive events of a streamed reply (after the turn's latency). Default 0:
     /// the whole stream is sent at once; at most [`MAX_STREAM_CHUNK_DELAY`].
     pub stream_chunk_delay: Duration,
+    /// Message prefixes the simulated prompt cache remembers (least recently used forgotten first).
+    /// A request whose first messages equal those of an earlier request to the same model (and
+    /// `prompt_cache_key`) reports their estimated tokens as `prompt_tokens_details.cached_tokens`,
+    /// in whole and streamed replies. Simulated: whole messages, no minimum length, no expiry.
+    /// Default [`DEFAULT_PROMPT_CACHE_ENTRIES`]; 0 turns it off (no `prompt_tokens_details` then).
+    pub prompt_cache_entries: usize,
 }
+
+/// The default [`SimServerConfig::prompt_cache_entries`].
+pub const DEFAULT_PROMPT_CACHE_ENTRIES: usize = 4096;
 
 /// The longest [`SimServerConfig::stream_chunk_delay`] accepted.
 pub const MAX_STREAM_CHUNK_DELAY: Duration = Duration::from_mins(1);
@@ -84,6 +97,7 @@ impl Default for SimServerConfig {
             faults: Vec::new(),
             stream_chunk_chars: 16,
             stream_chunk_delay: Duration::ZERO,
+            prompt_cache_entries: DEFAULT_PROMPT_CACHE_ENTRIES,
         }
     }
 }
@@ -134,6 +148,7 @@ impl SimServer {
             stream_chunk_chars: config.stream_chunk_chars,
             stream_chunk_delay: config.stream_chunk_delay,
             next_id: AtomicU64::new(1),
+            cache: Mutex::new(cache::PrefixCache::new(config.prompt_cache_entries)),
         });
         let app = Router::new()
             .route("/v1/chat/completions", post(routes::chat_completions))

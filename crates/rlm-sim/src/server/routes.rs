@@ -1,8 +1,8 @@
 //! The HTTP routes: `POST /v1/chat/completions` (whole or streamed), `GET /v1/models`, and
 //! OpenAI-shaped errors.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::Json;
@@ -12,6 +12,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
+use super::cache::PrefixCache;
 use super::faults::{Fault, fault_for};
 use super::stats::Counters;
 use super::stream::StreamedReply;
@@ -32,6 +33,21 @@ pub(crate) struct AppState {
     pub(crate) stream_chunk_chars: usize,
     pub(crate) stream_chunk_delay: Duration,
     pub(crate) next_id: AtomicU64,
+    /// The simulated prompt cache (capacity 0: off).
+    pub(crate) cache: Mutex<PrefixCache>,
+}
+
+impl AppState {
+    /// The usage of `request` answered with `reply`, with the simulated cache's hit when it is on.
+    fn usage(&self, request: &ChatRequest, reply: &str) -> Usage {
+        let usage = Usage::estimate(&request.messages, reply);
+        let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+        if cache.capacity() == 0 {
+            return usage;
+        }
+        let key = request.prompt_cache_key.as_deref();
+        usage.with_cached(cache.serve(&request.model, key, &request.messages))
+    }
 }
 
 /// `POST /v1/chat/completions`.
@@ -78,7 +94,7 @@ pub(crate) async fn chat_completions(
         TurnKind::Sub => state.counters.sub_served(),
     }
     tracing::debug!(model = %request.model, ?kind, reply_chars = reply.len(), "simulated completion");
-    let usage = Usage::estimate(&request.messages, &reply);
+    let usage = state.usage(&request, &reply);
     let id = state.next_id.fetch_add(1, Ordering::Relaxed);
     if request.stream {
         let include_usage = request.stream_options.is_some_and(|o| o.include_usage);

@@ -150,6 +150,7 @@ mod tests {
                 prompt_tokens: 3,
                 completion_tokens: 2,
                 total_tokens: 5,
+                prompt_tokens_details: None,
             }),
             chunk_chars: 4,
             delay: Duration::ZERO,

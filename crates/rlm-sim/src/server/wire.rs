@@ -13,6 +13,9 @@ pub(crate) struct ChatRequest {
     pub(crate) stream: bool,
     #[serde(default)]
     pub(crate) stream_options: Option<StreamOptions>,
+    /// OpenAI's cache routing key: the simulated cache keeps a separate space per key.
+    #[serde(default)]
+    pub(crate) prompt_cache_key: Option<String>,
 }
 
 /// `stream_options` of a streamed request.
@@ -42,13 +45,23 @@ pub(crate) struct Choice {
     pub(crate) finish_reason: &'static str,
 }
 
-/// Token usage, estimated as characters / 4 rounded up.
+/// Token usage, estimated as characters / 4 rounded up (per message).
 #[derive(Debug, Clone, Copy, Serialize)]
 #[allow(clippy::struct_field_names)] // the OpenAI field names
 pub(crate) struct Usage {
     pub(crate) prompt_tokens: u64,
     pub(crate) completion_tokens: u64,
     pub(crate) total_tokens: u64,
+    /// The simulated cache's hits; absent when the simulated cache is off.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) prompt_tokens_details: Option<PromptDetails>,
+}
+
+/// `prompt_tokens_details` of [`Usage`].
+#[derive(Debug, Clone, Copy, Serialize)]
+pub(crate) struct PromptDetails {
+    /// Input tokens of the longest message prefix seen before (see `cache`).
+    pub(crate) cached_tokens: u64,
 }
 
 impl Usage {
@@ -59,7 +72,14 @@ impl Usage {
             prompt_tokens,
             completion_tokens,
             total_tokens: prompt_tokens + completion_tokens,
+            prompt_tokens_details: None,
         }
+    }
+
+    /// This usage with `cached_tokens` of its input served from the simulated cache.
+    pub(crate) fn with_cached(mut self, cached_tokens: u64) -> Self {
+        self.prompt_tokens_details = Some(PromptDetails { cached_tokens });
+        self
     }
 }
 
