@@ -15,6 +15,7 @@ mod direct;
 mod end_to_end;
 mod failures;
 mod limits;
+mod prices;
 mod real_runs;
 mod run_loop;
 mod session;
