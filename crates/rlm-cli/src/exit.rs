@@ -176,7 +176,10 @@ pub(crate) const FLAG_NAMES: &[(&str, &str)] = &[
     ),
     ("Limits::max_context_bytes", "--max-context-size"),
     ("RetryPolicy::max_retry_after", "--max-retry-after"),
-    ("RlmBuilder::prices", "--price MODEL=IN/OUT"),
+    (
+        "RlmBuilder::prices",
+        "--price MODEL=IN/OUT or --prices FILE",
+    ),
     ("raise max_iterations", "raise --max-iterations"),
 ];
 

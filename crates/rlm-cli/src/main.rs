@@ -19,10 +19,13 @@
 //! gets no key (Ollama, vLLM, llama.cpp need none) unless `--api-key-env NAME` names one (OpenRouter,
 //! LiteLLM); a custom Anthropic base URL needs `--api-key-env`.
 //!
-//! Cost: the cost report and `--budget-usd` need prices, given with `--price-in` / `--price-out`
-//! (USD per million tokens, with `--sub-price-in` / `--sub-price-out` for a different sub model).
-//! `--budget-usd` without both prices is a usage error; without prices the report says the cost is
-//! unknown.
+//! Cost: the cost report and `--budget-usd` use prices (USD per million tokens; input, cache reads,
+//! cache writes, output): the built-in table of common OpenAI and Anthropic models, then a price file
+//! (`--prices FILE`, TOML or JSON), then `--price-in` / `--price-out` (root), `--sub-price-in` /
+//! `--sub-price-out` (default sub-model) and `--price MODEL=IN/OUT[/CACHED[/WRITE]]`, later winning.
+//! `--budget-usd` with a model the run can reach and no price for it is a usage error, as is a bad
+//! price file; without prices the report says the cost is unknown. The report and `--json` (`cost`)
+//! split the cost per model and per depth and say what caching saved.
 //!
 //! Exit codes (also in `rlm --help`): 0 success; 1 other failure (sandbox, unwritable trajectory,
 //! wrong demo answer, demo speedup below 5x with the default settings); 2 usage error (bad flag values, unknown provider, missing API key — the message
@@ -50,6 +53,7 @@
 
 mod args;
 mod commands;
+mod cost_report;
 mod exit;
 mod input;
 mod live;

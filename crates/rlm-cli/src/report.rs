@@ -1,15 +1,16 @@
-//! Output of `rlm run`: the answer on stdout and a usage report (per model, cost, time) on stderr, or
-//! one JSON object on stdout with `--json`; the same report for a run stopped by a limit or a provider
-//! failure.
+//! Output of `rlm run`: the answer on stdout and a usage report (per model, cost per model and per
+//! depth split by kind of token, time) on stderr, or one JSON object on stdout with `--json`; the same
+//! report for a run stopped by a limit or a provider failure.
 
 use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Duration;
 
-use rlm::client::ModelUsage;
+use rlm::client::{ModelUsage, PriceTable};
 use rlm::{Finish, PartialRun, RlmAnswer, UsageSummary};
 use serde_json::{Value, json};
 
+use crate::cost_report::{cost_json, cost_text};
 use crate::exit::CliError;
 
 /// What a run did, finished or stopped: the facts the usage report shows.
@@ -47,8 +48,12 @@ impl<'a> From<&'a PartialRun> for RunFacts<'a> {
     }
 }
 
-/// The usage report shown after the answer (several lines, no trailing newline).
-pub(crate) fn usage_text(facts: RunFacts<'_>, trajectory: Option<&Path>) -> String {
+/// The usage report shown after the answer (several lines, no trailing newline), the cost at `prices`.
+pub(crate) fn usage_text(
+    facts: RunFacts<'_>,
+    prices: &PriceTable,
+    trajectory: Option<&Path>,
+) -> String {
     let mut out = format!(
         "iterations: {}, duration: {:.2}s\nusage:",
         facts.iterations,
@@ -58,13 +63,7 @@ pub(crate) fn usage_text(facts: RunFacts<'_>, trajectory: Option<&Path>) -> Stri
         let _ = write!(out, "\n  {model}: {}", usage_line(usage));
     }
     let _ = write!(out, "\n  total: {}", usage_line(&facts.usage.total));
-    match facts.cost_usd {
-        Some(cost) => {
-            let _ = write!(out, "\ncost: ${cost:.4}");
-        }
-        None => out
-            .push_str("\ncost: unknown (pass --price-in and --price-out, USD per million tokens)"),
-    }
+    let _ = write!(out, "\n{}", cost_text(&facts.usage.cost_breakdown(prices)));
     if let Some(path) = trajectory {
         let _ = write!(out, "\ntrajectory: {}", path.display());
     }
@@ -72,11 +71,20 @@ pub(crate) fn usage_text(facts: RunFacts<'_>, trajectory: Option<&Path>) -> Stri
 }
 
 fn usage_line(usage: &ModelUsage) -> String {
+    let tokens = &usage.usage;
+    let cache = if tokens.cached_tokens > 0 || tokens.cache_write_tokens > 0 {
+        format!(
+            " ({} cache reads, {} cache writes)",
+            tokens.cached_tokens, tokens.cache_write_tokens
+        )
+    } else {
+        String::new()
+    };
     format!(
-        "{} calls, {} prompt + {} completion tokens, {} retries, {} failures, {:.2}s in calls",
+        "{} calls, {} prompt + {} completion tokens{cache}, {} retries, {} failures, {:.2}s in calls",
         usage.calls,
-        usage.usage.prompt_tokens,
-        usage.usage.completion_tokens,
+        tokens.prompt_tokens,
+        tokens.completion_tokens,
         usage.retries,
         usage.failures,
         usage.elapsed.as_secs_f64()
@@ -92,6 +100,8 @@ fn usage_json(usage: &ModelUsage) -> Value {
         "prompt_tokens": usage.usage.prompt_tokens,
         "completion_tokens": usage.usage.completion_tokens,
         "cached_tokens": usage.usage.cached_tokens,
+        "cache_write_tokens": usage.usage.cache_write_tokens,
+        "uncached_input_tokens": usage.usage.uncached_input_tokens(),
         "reasoning_tokens": usage.usage.reasoning_tokens,
         "total_tokens": usage.usage.total_tokens(),
         "elapsed_ms": duration_ms(usage.elapsed),
@@ -117,9 +127,19 @@ pub(crate) fn summary_json(summary: &UsageSummary) -> Value {
     })
 }
 
-/// The `--json` object of a successful run.
-pub(crate) fn answer_json(answer: &RlmAnswer, trajectory: Option<&Path>) -> Value {
-    answered_json(&answer.answer, answer.finished, answer.into(), trajectory)
+/// The `--json` object of a successful run, the cost at `prices`.
+pub(crate) fn answer_json(
+    answer: &RlmAnswer,
+    prices: &PriceTable,
+    trajectory: Option<&Path>,
+) -> Value {
+    answered_json(
+        &answer.answer,
+        answer.finished,
+        answer.into(),
+        prices,
+        trajectory,
+    )
 }
 
 /// [`answer_json`] from its parts.
@@ -127,6 +147,7 @@ fn answered_json(
     answer: &str,
     finished: Finish,
     facts: RunFacts<'_>,
+    prices: &PriceTable,
     trajectory: Option<&Path>,
 ) -> Value {
     json!({
@@ -135,6 +156,7 @@ fn answered_json(
         "iterations": facts.iterations,
         "usage": summary_json(facts.usage),
         "cost_usd": facts.cost_usd,
+        "cost": cost_json(&facts.usage.cost_breakdown(prices)),
         "duration_ms": duration_ms(facts.duration),
         "trajectory": trajectory.map(|p| p.display().to_string()),
     })
@@ -142,8 +164,12 @@ fn answered_json(
 
 /// The `--json` object of a failed run (the error line still goes to stderr): the error, and for a run
 /// stopped by a limit or a provider failure what it had done (iterations, usage, cost, duration, the
-/// trajectory file if one was written).
-pub(crate) fn error_json(error: &CliError, trajectory: Option<&Path>) -> Value {
+/// trajectory file if one was written), the cost at `prices`.
+pub(crate) fn error_json(
+    error: &CliError,
+    prices: &PriceTable,
+    trajectory: Option<&Path>,
+) -> Value {
     let mut v = json!({
         "error": error.one_line(),
         "class": error.class.name(),
@@ -155,6 +181,7 @@ pub(crate) fn error_json(error: &CliError, trajectory: Option<&Path>) -> Value {
         object.insert("iterations".into(), json!(run.iterations));
         object.insert("usage".into(), summary_json(&run.usage));
         object.insert("cost_usd".into(), json!(run.cost_usd));
+        object.insert("cost".into(), cost_json(&run.usage.cost_breakdown(prices)));
         object.insert("duration_ms".into(), json!(duration_ms(run.duration)));
     }
     v
@@ -169,7 +196,7 @@ mod tests {
     use std::collections::BTreeMap;
     use std::time::Duration;
 
-    use rlm::client::{Usage, UsageReport};
+    use rlm::client::{Price, Usage, UsageReport};
 
     use super::*;
     use crate::exit::ExitClass;
@@ -198,23 +225,49 @@ mod tests {
         }
     }
 
+    /// `m` at $1000 in, $100 cached in, $500 out per million: 40 × 1000 + 60 × 100 + 20 × 500 per
+    /// million = $0.0560; caching saved 60 × 900 per million = $0.0540.
+    fn prices() -> PriceTable {
+        PriceTable::new().with("m", Price::new(1000.0, 500.0).with_cached_input(100.0))
+    }
+
     #[test]
     fn human_report_has_usage_and_cost() {
         let usage = summary();
-        let text = usage_text(facts(&usage, Some(0.0123)), Some(Path::new("t.jsonl")));
+        let text = usage_text(
+            facts(&usage, Some(0.056)),
+            &prices(),
+            Some(Path::new("t.jsonl")),
+        );
         assert!(
-            text.contains("m: 3 calls, 100 prompt + 20 completion tokens"),
+            text.contains(
+                "m: 3 calls, 100 prompt + 20 completion tokens (60 cache reads, 0 cache writes)"
+            ),
             "{text}"
         );
-        assert!(text.contains("cost: $0.0123"), "{text}");
+        assert!(
+            text.contains("cost: $0.0560 (input $0.0400, cached input $0.0060, cache write $0.0000, output $0.0100; caching saved $0.0540)"),
+            "{text}"
+        );
+        assert!(text.contains("\n  depth 0: $0.0560"), "{text}");
         assert!(text.contains("trajectory: t.jsonl"), "{text}");
-        assert!(usage_text(facts(&usage, None), None).contains("cost: unknown"));
+        let unknown = usage_text(facts(&usage, None), &PriceTable::new(), None);
+        assert!(
+            unknown.contains("cost: unknown: no price for m"),
+            "{unknown}"
+        );
     }
 
     #[test]
     fn json_object_has_every_field() {
         let usage = summary();
-        let v = answered_json("42", Finish::Forced, facts(&usage, None), None);
+        let v = answered_json(
+            "42",
+            Finish::Forced,
+            facts(&usage, None),
+            &PriceTable::new(),
+            None,
+        );
         assert_eq!(v["answer"], "42");
         assert_eq!(v["finished"], "forced");
         assert_eq!(v["iterations"], 2);
@@ -223,6 +276,8 @@ mod tests {
         assert_eq!(v["usage"]["per_model"]["m"]["retries"], 1);
         assert_eq!(v["duration_ms"], 2500);
         assert!(v["cost_usd"].is_null() && v["trajectory"].is_null());
+        assert_eq!(v["cost"]["unpriced_models"], json!(["m"]));
+        assert_eq!(v["usage"]["total"]["uncached_input_tokens"], 40);
         let mut run = PartialRun::new(Some("half".into()));
         run.iterations = 2;
         run.usage = usage.clone();
@@ -230,7 +285,7 @@ mod tests {
         run.duration = Duration::from_millis(2500);
         let mut e = CliError::new(ExitClass::Limit, "timeout");
         e.run = Some(Box::new(run));
-        let v = error_json(&e, Some(Path::new("t.jsonl")));
+        let v = error_json(&e, &prices(), Some(Path::new("t.jsonl")));
         assert_eq!(
             (v["exit_code"].as_u64(), v["partial_answer"].as_str()),
             (Some(5), Some("half"))
@@ -244,7 +299,9 @@ mod tests {
             (v["cost_usd"].as_f64(), v["trajectory"].as_str()),
             (Some(0.5), Some("t.jsonl"))
         );
-        let v = error_json(&CliError::usage("bad flag"), None);
+        let cached = v["cost"]["per_model"]["m"]["cached_input_usd"].as_f64();
+        assert!(cached.is_some_and(|c| (c - 0.006).abs() < 1e-12), "{v}");
+        let v = error_json(&CliError::usage("bad flag"), &prices(), None);
         assert!(v["usage"].is_null() && v["partial_answer"].is_null(), "{v}");
     }
 }

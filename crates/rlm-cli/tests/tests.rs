@@ -10,6 +10,8 @@ mod errors;
 mod eval;
 #[path = "cli/hostile.rs"]
 mod hostile;
+#[path = "cli/prices.rs"]
+mod prices;
 #[path = "cli/prompt_cache.rs"]
 mod prompt_cache;
 #[path = "cli/real_runs.rs"]

@@ -17,7 +17,9 @@
 //!   the same, results as they complete.
 //! - Streaming: [`LlmClient::complete_stream`] yields [`StreamItem`]s (text deltas, then the whole
 //!   [`Completion`]); every client streams (one delta by default), the providers over SSE.
-//! - [`UsageMeter`], [`UsageReport`], [`PriceTable`]: per-model accounting and cost;
+//! - [`UsageMeter`], [`UsageReport`]: per-model accounting; [`PriceTable`], [`Price`], [`CostBreakdown`]:
+//!   cost split into input, cache reads, cache writes and output, with a built-in table of common
+//!   models ([`PriceTable::built_in`]) and TOML/JSON price files ([`PriceTable::from_file`]);
 //!   [`ContextWindows`]: how many input tokens each model accepts.
 //! - [`testing`]: test doubles — [`testing::Simulated`], a fake client (not an LLM) for examples,
 //!   benchmarks and tests, and with the `mock` feature `MockLlmClient` (mockall).
@@ -46,6 +48,7 @@ mod client;
 mod concurrency;
 mod error;
 mod models;
+mod prices;
 mod providers;
 mod resilience;
 mod stream;
@@ -59,6 +62,10 @@ pub use client::{LlmClient, estimate_text_tokens, estimate_tokens};
 pub use concurrency::ConcurrencyLimit;
 pub use error::ClientError;
 pub use models::ContextWindows;
+pub use prices::{
+    ANTHROPIC_PRICING_URL, BUILT_IN_PRICES_AS_OF, CostBreakdown, OPENAI_PRICING_URL, Price,
+    PriceFileError, PriceTable,
+};
 pub use providers::anthropic::{
     ANTHROPIC_BASE_URL, ANTHROPIC_DEFAULT_MAX_TOKENS, ANTHROPIC_VERSION, Anthropic,
     AnthropicBuilder,
@@ -77,4 +84,4 @@ pub use resilience::{
 pub use stream::{CompletionStream, StreamItem, collect_stream, single_delta};
 pub use tokens::{TokenCount, count_text_tokens, count_tokens, counts_exactly};
 pub use types::{Completion, CompletionRequest, Message, PromptCache, Role, Usage};
-pub use usage::{ModelUsage, Price, PriceTable, UsageMeter, UsageReport};
+pub use usage::{ModelUsage, UsageMeter, UsageReport};

@@ -1,4 +1,5 @@
-//! Usage accounting: a shareable `UsageMeter` per model (calls, failures, retries, tokens, time) and cost.
+//! Usage accounting: a shareable `UsageMeter` per model (calls, failures, retries, tokens, time), and
+//! the cost of a report at a [`PriceTable`].
 
 use std::collections::BTreeMap;
 use std::ops::AddAssign;
@@ -7,7 +8,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::Usage;
+use crate::{CostBreakdown, PriceTable, Usage};
 
 /// What one model consumed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,78 +56,20 @@ impl UsageReport {
 
     /// Cost in USD, or `None` when a model that used tokens has no price in `prices`.
     pub fn cost_usd(&self, prices: &PriceTable) -> Option<f64> {
-        let mut cost = 0.0;
+        self.cost_breakdown(prices).map(|cost| cost.total_usd)
+    }
+
+    /// Cost of every model together, split by kind of token, or `None` when a model that used tokens
+    /// has no price in `prices`.
+    pub fn cost_breakdown(&self, prices: &PriceTable) -> Option<CostBreakdown> {
+        let mut cost = CostBreakdown::default();
         for (model, usage) in &self.per_model {
             if usage.usage.total_tokens() == 0 {
                 continue;
             }
-            cost += prices.get(model)?.cost_usd(&usage.usage);
+            cost += prices.cost(model, &usage.usage)?;
         }
         Some(cost)
-    }
-}
-
-/// Price of one model, in USD per million tokens.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct Price {
-    /// USD per million input (prompt) tokens.
-    pub input_per_million: f64,
-    /// USD per million output (completion) tokens.
-    pub output_per_million: f64,
-}
-
-impl Price {
-    /// A price from USD per million input and output tokens.
-    pub fn new(input_per_million: f64, output_per_million: f64) -> Self {
-        Self {
-            input_per_million,
-            output_per_million,
-        }
-    }
-
-    /// Cost of `usage` at this price.
-    pub fn cost_usd(&self, usage: &Usage) -> f64 {
-        (usage.prompt_tokens as f64 * self.input_per_million
-            + usage.completion_tokens as f64 * self.output_per_million)
-            / 1_000_000.0
-    }
-}
-
-/// Prices per model name.
-///
-/// ```
-/// use rlm_client::{Price, PriceTable};
-/// let prices = PriceTable::new().with("gpt-4o-mini", Price::new(0.15, 0.60));
-/// assert!(prices.get("gpt-4o-mini").is_some());
-/// ```
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct PriceTable {
-    prices: BTreeMap<String, Price>,
-}
-
-impl PriceTable {
-    /// An empty table.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Adds or replaces the price of `model`.
-    pub fn insert(&mut self, model: impl Into<String>, price: Price) -> &mut Self {
-        self.prices.insert(model.into(), price);
-        self
-    }
-
-    /// Builder form of [`Self::insert`].
-    #[must_use]
-    pub fn with(mut self, model: impl Into<String>, price: Price) -> Self {
-        self.insert(model, price);
-        self
-    }
-
-    /// The price of `model`, if known.
-    pub fn get(&self, model: &str) -> Option<&Price> {
-        self.prices.get(model)
     }
 }
 
@@ -208,6 +151,7 @@ impl UsageMeter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Price;
 
     fn usage(p: u64, c: u64) -> Usage {
         Usage {

@@ -39,13 +39,16 @@ impl Counter {
             })
     }
 
-    /// Counts `completion`: priced under the name the provider reported when it has a price (a dated
-    /// snapshot name), else under the name that was asked for.
+    /// Counts `completion`: priced under the name that was asked for when it has a price (the name the
+    /// usage report is kept under, and the one a user priced), else under the name the provider
+    /// reported when that has one (a snapshot or alias the table knows), else unpriced.
     fn count(&self, requested: Option<&str>, completion: &Completion) {
-        let model = if self.budget.prices().get(&completion.model).is_some() {
+        let asked = requested.unwrap_or(&self.default_model);
+        let prices = self.budget.prices();
+        let model = if prices.get(asked).is_none() && prices.get(&completion.model).is_some() {
             completion.model.as_str()
         } else {
-            requested.unwrap_or(&self.default_model)
+            asked
         };
         let (usage, cost_usd) = self.budget.record(model, &completion.usage);
         self.events.emit(&Event::UsageUpdated { usage, cost_usd });

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use rlm_client::{ModelUsage, PriceTable, UsageReport};
+use rlm_client::{ModelUsage, UsageReport};
 use serde::{Deserialize, Serialize};
 
 use crate::Trajectory;
@@ -43,7 +43,8 @@ pub struct RlmAnswer {
     pub iterations: usize,
     /// Tokens and calls per model and per depth.
     pub usage: UsageSummary,
-    /// Cost in USD, when every model used has a price (see `RlmBuilder::prices`).
+    /// Cost in USD, when every model used has a price (see `RlmBuilder::prices`); split per model and
+    /// per depth with [`UsageSummary::cost_breakdown`].
     pub cost_usd: Option<f64>,
     /// Wall-clock time of the completion.
     pub duration: Duration,
@@ -117,19 +118,12 @@ impl UsageSummary {
             per_depth,
         }
     }
-
-    /// Cost in USD at `prices`, or `None` if a model that used tokens has no price.
-    pub fn cost_usd(&self, prices: &PriceTable) -> Option<f64> {
-        let mut report = UsageReport::default();
-        report.per_model.clone_from(&self.per_model);
-        report.cost_usd(prices)
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rlm_client::{Price, Usage, UsageMeter};
+    use rlm_client::{Price, PriceTable, Usage, UsageMeter};
 
     #[test]
     fn summary_adds_depths() {

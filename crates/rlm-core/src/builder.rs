@@ -80,7 +80,7 @@ impl Default for RlmBuilder {
             limits: Limits::default(),
             max_concurrent: 16,
             resilience: ResiliencePolicy::default(),
-            prices: PriceTable::new(),
+            prices: PriceTable::built_in(),
             windows: ContextWindows::built_in(),
             sandbox_limits: None,
             isolation: Isolation::Thread,
@@ -194,7 +194,10 @@ impl RlmBuilder {
         self
     }
 
-    /// Model prices, for `RlmAnswer::cost_usd` and the cost budget.
+    /// Model prices, for `RlmAnswer::cost_usd` and the cost budget (default:
+    /// [`PriceTable::built_in`], the list prices of common OpenAI and Anthropic models). This replaces
+    /// the table: to extend the built-in prices pass `PriceTable::built_in().with(...)` (or
+    /// [`PriceTable::merge`] a price file into it); `PriceTable::new()` knows no price at all.
     pub fn prices(mut self, prices: PriceTable) -> Self {
         self.prices = prices;
         self

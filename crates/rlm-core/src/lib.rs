@@ -9,7 +9,8 @@
 //! # Principal types
 //! - [`Rlm`] (built with [`Rlm::builder`] → [`RlmBuilder`]): `completion(context, query)` →
 //!   [`RlmAnswer`] (answer, how it was reached ([`Finish`]), iterations, [`UsageSummary`] per model and
-//!   per depth, cost, duration, [`Trajectory`]) or [`RlmError`] (one variant per limit, a provider
+//!   per depth, cost ([`UsageSummary::cost_breakdown`] → [`CostSummary`]: per model and per depth,
+//!   split into input, cache reads, cache writes and output), duration, [`Trajectory`]) or [`RlmError`] (one variant per limit, a provider
 //!   failure, or no answer, each with a [`PartialRun`]: the best partial answer, and the trajectory,
 //!   usage, cost, duration and iterations up to the stop).
 //! - [`Session`]: several completions in one sandbox (`context_0`, `context_1`, ... and `context`).
@@ -83,6 +84,7 @@ mod budget;
 mod builder;
 mod compaction;
 mod context;
+mod cost;
 mod direct;
 mod engine;
 mod error;
@@ -105,6 +107,7 @@ pub use answer::{Finish, PartialRun, RlmAnswer, UsageSummary};
 pub use builder::{DEFAULT_CELL_TIMEOUT, MAX_DEPTH_LIMIT, RlmBuilder};
 pub use compaction::Compaction;
 pub use context::{Context, ContextFormat};
+pub use cost::CostSummary;
 pub use direct::DIRECT_CHARS_PER_TOKEN;
 pub use error::RlmError;
 pub use events::{Event, SubcallKind};

@@ -265,7 +265,7 @@ fn check_prices(
         return Ok(());
     }
     Err(config(format!(
-        "a cost budget is set but these models have no price: {}; add them with RlmBuilder::prices",
+        "a cost budget is set but these models have no price: {}; add them with RlmBuilder::prices (the built-in table knows common OpenAI and Anthropic models only)",
         unpriced.join(", ")
     )))
 }

@@ -15,6 +15,7 @@ mod direct;
 mod end_to_end;
 mod failures;
 mod limits;
+mod prices;
 mod prompt_cache;
 mod prompt_cache_http;
 mod real_runs;

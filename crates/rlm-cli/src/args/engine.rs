@@ -1,9 +1,11 @@
 //! The flags that build an `Rlm`, shared by `rlm run` and `rlm eval run`: the models and provider,
 //! the sandbox, concurrency, retries, rate limits, timeouts, budgets and prices.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
+use rlm::client::Price;
 
 use super::parse::{
     Cap, parse_big_size, parse_duration, parse_limit, parse_model_number, parse_model_price,
@@ -77,15 +79,21 @@ pub(crate) struct EngineArgs {
     /// Longest Retry-After a server may ask for; a longer demand fails the call at once.
     #[arg(long, default_value = "60s", value_parser = parse_duration)]
     pub(crate) max_retry_after: Duration,
-    /// Stop when the run's (each task's) cost reaches this many USD. Every model the run can reach needs a price
-    /// (--price-in/--price-out, --sub-price-*, --price).
+    /// Stop when the run's (each task's) cost reaches this many USD. Every model the run can reach needs a price:
+    /// the built-in table knows common OpenAI and Anthropic models; add others with --prices FILE,
+    /// --price MODEL=IN/OUT or --price-in/--price-out (root) and --sub-price-* (default sub-model).
     #[arg(long, value_name = "USD", value_parser = parse_positive_f64)]
     pub(crate) budget_usd: Option<f64>,
     /// Stop when the run (each task) has used this many tokens (all models, all depths).
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     pub(crate) token_budget: Option<u64>,
+    /// A price file, TOML or JSON by extension, added to the built-in prices (its entries win; the
+    /// --price* flags win over it), e.g. `[models."gpt-4.1-mini"]` with `input = 0.4`,
+    /// `cached_input = 0.1`, `output = 1.6` (USD per million tokens; docs/GUIDE.md, "Prices").
+    #[arg(long = "prices", value_name = "FILE")]
+    pub(crate) prices_file: Option<PathBuf>,
     /// Price of the root model's input tokens in USD per million, for the cost report and
-    /// --budget-usd.
+    /// --budget-usd (replaces its built-in price; cache reads and writes are then charged at it).
     #[arg(long, value_name = "USD_PER_MTOK", value_parser = parse_price, requires = "price_out")]
     pub(crate) price_in: Option<f64>,
     /// Price of the root model's output tokens in USD per million.
@@ -97,8 +105,9 @@ pub(crate) struct EngineArgs {
     /// Output price of the default sub-model when it differs (default --price-out).
     #[arg(long, value_name = "USD_PER_MTOK", value_parser = parse_price)]
     pub(crate) sub_price_out: Option<f64>,
-    /// The price of any model by its id, USD per million input and output tokens (repeatable), e.g.
-    /// --price gpt-4.1-mini=0.4/1.6.
-    #[arg(long = "price", value_name = "MODEL=IN/OUT", value_parser = parse_model_price)]
-    pub(crate) prices: Vec<(String, f64, f64)>,
+    /// The price of any model by its id, USD per million input and output tokens, optionally cache
+    /// reads and cache writes (charged at the input price when not given); repeatable, wins over the
+    /// built-in table and --prices, e.g. --price gpt-4.1-mini=0.4/1.6/0.1.
+    #[arg(long = "price", value_name = "MODEL=IN/OUT[/CACHED[/WRITE]]", value_parser = parse_model_price)]
+    pub(crate) prices: Vec<(String, Price)>,
 }

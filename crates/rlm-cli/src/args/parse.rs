@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use rlm::client::Price;
+
 /// Parses `90`, `90s`, `500ms`, `10m`, `1h` (a bare number is seconds); zero is refused.
 pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
@@ -158,13 +160,30 @@ pub(crate) fn parse_model_number(text: &str) -> Result<(String, u64), String> {
     }
 }
 
-/// Parses `MODEL=IN/OUT`, USD per million input and output tokens.
-pub(crate) fn parse_model_price(text: &str) -> Result<(String, f64, f64), String> {
-    let (model, value) = model_and(text, "IN/OUT", "gpt-4.1-mini=0.4/1.6")?;
-    let (input, output) = value
-        .split_once('/')
-        .ok_or_else(|| format!("{text:?}: write the price as IN/OUT, e.g. gpt-4.1-mini=0.4/1.6"))?;
-    Ok((model, parse_price(input)?, parse_price(output)?))
+/// Parses `MODEL=IN/OUT[/CACHED[/WRITE]]`: USD per million input and output tokens, then optionally
+/// cache reads and cache writes (each charged at the input price when not given).
+pub(crate) fn parse_model_price(text: &str) -> Result<(String, Price), String> {
+    const EXAMPLE: &str = "gpt-4.1-mini=0.4/1.6 or gpt-4.1-mini=0.4/1.6/0.1";
+    let (model, value) = model_and(text, "IN/OUT[/CACHED[/WRITE]]", EXAMPLE)?;
+    let parts: Vec<&str> = value.split('/').collect();
+    let [input, output, rest @ ..] = parts.as_slice() else {
+        return Err(format!(
+            "{text:?}: write the price as IN/OUT[/CACHED[/WRITE]], e.g. {EXAMPLE}"
+        ));
+    };
+    if rest.len() > 2 {
+        return Err(format!(
+            "{text:?}: at most four prices, IN/OUT/CACHED/WRITE (USD per million input, output, cache-read and cache-write tokens)"
+        ));
+    }
+    let mut price = Price::new(parse_price(input)?, parse_price(output)?);
+    if let Some(cached) = rest.first() {
+        price = price.with_cached_input(parse_price(cached)?);
+    }
+    if let Some(write) = rest.get(1) {
+        price = price.with_cache_write(parse_price(write)?);
+    }
+    Ok((model, price))
 }
 
 #[cfg(test)]
@@ -211,9 +230,27 @@ mod tests {
         assert!(parse_model_number("=5").is_err() && parse_model_number("m=0").is_err());
         assert_eq!(
             parse_model_price("gpt-4.1-mini=0.4/1.6"),
-            Ok(("gpt-4.1-mini".into(), 0.4, 1.6))
+            Ok(("gpt-4.1-mini".into(), Price::new(0.4, 1.6)))
         );
-        assert!(parse_model_price("m=0.4").is_err() && parse_model_price("m=-1/2").is_err());
+        assert_eq!(
+            parse_model_price("gpt-4.1-mini=0.4/1.6/0.1"),
+            Ok((
+                "gpt-4.1-mini".into(),
+                Price::new(0.4, 1.6).with_cached_input(0.1)
+            ))
+        );
+        assert_eq!(
+            parse_model_price("claude-sonnet-4-5=3/15/0.3/3.75"),
+            Ok((
+                "claude-sonnet-4-5".into(),
+                Price::new(3.0, 15.0)
+                    .with_cached_input(0.3)
+                    .with_cache_write(3.75)
+            ))
+        );
+        for bad in ["m=0.4", "m=-1/2", "m=1/2/3/4/5", "m=1/2/x", "m=1/2/"] {
+            assert!(parse_model_price(bad).is_err(), "{bad}");
+        }
         assert_eq!(parse_big_size("2GiB"), Ok(2 * 1024 * 1024 * 1024));
         assert!(parse_size("2GiB").is_err());
     }

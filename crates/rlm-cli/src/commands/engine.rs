@@ -36,10 +36,16 @@ pub(crate) fn models(args: &EngineArgs) -> (String, String, Vec<String>) {
     (root, sub, named)
 }
 
-/// The price table: `--price-in/--price-out` for the root model, `--sub-price-*` (default: the root's)
-/// for the default sub-model, then every `--price MODEL=IN/OUT`, which wins.
-pub(crate) fn prices(args: &EngineArgs) -> PriceTable {
-    let mut table = PriceTable::new();
+/// The price table: the built-in one, then the entries of `--prices FILE`, then `--price-in/--price-out`
+/// for the root model and `--sub-price-*` (default: the root's) for the default sub-model, then every
+/// `--price MODEL=IN/OUT[/CACHED[/WRITE]]`; a later entry replaces an earlier one of the same id.
+pub(crate) fn prices(args: &EngineArgs) -> Result<PriceTable, CliError> {
+    let mut table = PriceTable::built_in();
+    if let Some(path) = &args.prices_file {
+        let file =
+            PriceTable::from_file(path).map_err(|e| CliError::usage(format!("--prices: {e}")))?;
+        table.merge(file);
+    }
     let (root, sub, _) = models(args);
     if let (Some(input), Some(output)) = (args.price_in, args.price_out) {
         let sub_price = Price::new(
@@ -49,10 +55,10 @@ pub(crate) fn prices(args: &EngineArgs) -> PriceTable {
         table.insert(sub, sub_price);
         table.insert(root, Price::new(input, output));
     }
-    for (model, input, output) in &args.prices {
-        table.insert(model.clone(), Price::new(*input, *output));
+    for (model, price) in &args.prices {
+        table.insert(model.clone(), *price);
     }
-    table
+    Ok(table)
 }
 
 /// With `--budget-usd`, every model the run can reach needs a price (checked before any key is read).
@@ -71,7 +77,7 @@ pub(crate) fn check_prices(args: &EngineArgs, prices: &PriceTable) -> Result<(),
         return Ok(());
     }
     Err(CliError::usage(format!(
-        "--budget-usd needs a price for every model the run can reach; none for {}: pass --price-in/--price-out (root), --sub-price-in/--sub-price-out (default sub-model) or --price MODEL=IN/OUT",
+        "--budget-usd needs a price for every model the run can reach; none for {} (the built-in table knows common OpenAI and Anthropic models): pass --prices FILE, --price MODEL=IN/OUT, or --price-in/--price-out (root) and --sub-price-in/--sub-price-out (default sub-model)",
         missing.join(", ")
     )))
 }
@@ -165,7 +171,116 @@ pub(crate) fn build_rlm(
 
 #[cfg(test)]
 mod tests {
+    use clap::Parser;
+
     use super::*;
+    use crate::args::{Cli, Command, EvalCommand};
+
+    /// The engine flags of `rlm eval run` (which shares them with `rlm run`) followed by `extra`.
+    fn engine(extra: &[&str]) -> EngineArgs {
+        let base = ["rlm", "eval", "run", "tasks.jsonl", "-o", "r.jsonl"];
+        match Cli::try_parse_from(base.iter().chain(extra)) {
+            Ok(Cli {
+                command: Command::Eval(EvalCommand::Run(args)),
+            }) => args.engine,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn built_in_then_file_then_flags() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = std::env::temp_dir().join(format!("rlm-cli-prices-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        let file = dir.join("prices.toml");
+        std::fs::write(
+            &file,
+            "[models.gpt-4o]\ninput = 1\noutput = 2\n\n[models.house]\ninput = 3\ncached_input = 0.3\noutput = 4\n\n[models.root]\ninput = 9\noutput = 9\n",
+        )?;
+        let path = file.display().to_string();
+        let args = engine(&[
+            "--model",
+            "root",
+            "--prices",
+            &path,
+            "--price",
+            "house=5/6",
+            "--price-in",
+            "7",
+            "--price-out",
+            "8",
+            "--budget-usd",
+            "1",
+        ]);
+        let table = prices(&args);
+        std::fs::remove_dir_all(&dir)?;
+        let table = table.map_err(|e| e.to_string())?;
+        let get = |model: &str| table.get(model).copied();
+        // Built-in, untouched: gpt-4.1-mini and its snapshot.
+        assert_eq!(
+            get("gpt-4.1-mini-2025-04-14"),
+            PriceTable::built_in().get("gpt-4.1-mini").copied()
+        );
+        // The file replaces the built-in gpt-4o entry and adds its own models.
+        assert_eq!(get("gpt-4o"), Some(Price::new(1.0, 2.0)));
+        // Flags win over the file: --price for `house`, --price-in/--price-out for the root.
+        assert_eq!(get("house"), Some(Price::new(5.0, 6.0)));
+        assert_eq!(get("root"), Some(Price::new(7.0, 8.0)));
+        assert!(check_prices(&args, &table).is_ok());
+        Ok(())
+    }
+
+    #[test]
+    fn a_bad_or_missing_price_file_is_a_usage_error() {
+        let Err(error) = prices(&engine(&["--prices", "/no/such/prices.toml"])) else {
+            panic!("a missing file is refused");
+        };
+        assert_eq!(error.class, crate::exit::ExitClass::Usage);
+        assert!(
+            error
+                .to_string()
+                .starts_with("--prices: could not read the prices file /no/such/prices.toml"),
+            "{error}"
+        );
+        let Err(error) = prices(&engine(&["--prices", "prices.yaml"])) else {
+            panic!("a .yaml file is refused");
+        };
+        assert!(
+            error.to_string().contains("must end in .toml or .json"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_budget_needs_prices_only_for_models_outside_the_table() -> Result<(), CliError> {
+        let known = engine(&[
+            "--model",
+            "gpt-4.1-mini-2025-04-14",
+            "--sub-model",
+            "claude-haiku-4-5",
+            "--provider",
+            "anthropic",
+            "--budget-usd",
+            "1",
+        ]);
+        check_prices(&known, &prices(&known)?)?;
+        let unknown = engine(&[
+            "--model",
+            "gpt-4.1-mini",
+            "--sub-model",
+            "house",
+            "--budget-usd",
+            "1",
+        ]);
+        let Err(error) = check_prices(&unknown, &prices(&unknown)?) else {
+            panic!("house has no price");
+        };
+        assert_eq!(error.class, crate::exit::ExitClass::Usage);
+        assert!(
+            error.to_string().contains("none for house (the built-in"),
+            "{error}"
+        );
+        Ok(())
+    }
 
     #[test]
     fn attempt_timeout_is_capped_by_the_run_timeout() {

@@ -6,6 +6,7 @@
 
 use std::path::Path;
 
+use rlm::client::PriceTable;
 use rlm::{ContextFormat, Finish, Trajectory};
 
 use std::io::IsTerminal;
@@ -23,7 +24,7 @@ use crate::report;
 
 /// Runs `rlm run`.
 pub(crate) async fn run(args: RunArgs) -> Result<(), CliError> {
-    let prices = prices(&args.engine);
+    let prices = prices(&args.engine)?;
     check_prices(&args.engine, &prices)?;
     let clients = build_clients(
         &args.engine.provider,
@@ -53,7 +54,7 @@ pub(crate) async fn run(args: RunArgs) -> Result<(), CliError> {
         events,
         trajectory,
     };
-    let rlm = build_rlm(&args.engine, &clients, prices)?;
+    let rlm = build_rlm(&args.engine, &clients, prices.clone())?;
     let result = drive(rlm.stream(context, &args.query), &mut outputs).await;
     outputs.progress.finish();
     if outputs.live.is_some() {
@@ -74,9 +75,9 @@ pub(crate) async fn run(args: RunArgs) -> Result<(), CliError> {
                 .as_ref()
                 .and_then(|run| save_trajectory(args.trajectory.as_deref(), &run.trajectory));
             if let Some(feed) = &mut outputs.events {
-                feed.outcome("failed", report::error_json(&error, saved));
+                feed.outcome("failed", report::error_json(&error, &prices, saved));
             }
-            print_failure(&error, &args, saved, events_on_stdout);
+            print_failure(&error, &args, &prices, saved, events_on_stdout);
             return Err(error);
         }
     };
@@ -88,16 +89,16 @@ pub(crate) async fn run(args: RunArgs) -> Result<(), CliError> {
     }
     let saved = save_trajectory(args.trajectory.as_deref(), &answer.trajectory);
     if let Some(feed) = &mut outputs.events {
-        feed.outcome("answer", report::answer_json(&answer, saved));
+        feed.outcome("answer", report::answer_json(&answer, &prices, saved));
     }
     if args.json {
-        println!("{}", report::answer_json(&answer, saved));
+        println!("{}", report::answer_json(&answer, &prices, saved));
     } else {
         if !events_on_stdout {
             println!("{}", answer.answer);
         }
         if !args.quiet {
-            eprintln!("{}", report::usage_text((&answer).into(), saved));
+            eprintln!("{}", report::usage_text((&answer).into(), &prices, saved));
         }
     }
     match (&args.trajectory, saved) {
@@ -137,11 +138,12 @@ fn save_trajectory<'a>(path: Option<&'a Path>, trajectory: &Trajectory) -> Optio
 fn print_failure(
     error: &CliError,
     args: &RunArgs,
+    prices: &PriceTable,
     trajectory: Option<&Path>,
     events_on_stdout: bool,
 ) {
     if args.json {
-        println!("{}", report::error_json(error, trajectory));
+        println!("{}", report::error_json(error, prices, trajectory));
         return;
     }
     if let (Some(partial), true, false) = (
@@ -153,7 +155,10 @@ fn print_failure(
         println!("{partial}");
     }
     if let (Some(run), false) = (&error.run, args.quiet) {
-        eprintln!("{}", report::usage_text(run.as_ref().into(), trajectory));
+        eprintln!(
+            "{}",
+            report::usage_text(run.as_ref().into(), prices, trajectory)
+        );
     }
 }
 

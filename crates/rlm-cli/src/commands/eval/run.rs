@@ -22,7 +22,7 @@ use super::progress::EvalProgress;
 pub(crate) async fn run(args: EvalRunArgs) -> Result<(), CliError> {
     let scorers = Scorers::new();
     let (tasks, bad_lines) = load_tasks(&args.tasks, &scorers)?;
-    let prices = prices(&args.engine);
+    let prices = prices(&args.engine)?;
     check_prices(&args.engine, &prices)?;
     let clients = build_clients(
         &args.engine.provider,
