@@ -2,6 +2,8 @@
 //! against a `sim-server` child process, and the exit code and message of every error class.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "cli/adaptive.rs"]
+mod adaptive;
 #[path = "cli/demo.rs"]
 mod demo;
 #[path = "cli/errors.rs"]

@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use crate::RateLimitInfo;
+
 /// Why a completion call failed.
 ///
 /// Errors never contain an API key: providers redact the key from any text they copy from a response.
@@ -33,6 +35,8 @@ pub enum ClientError {
         message: String,
         /// Server-requested wait before retrying, when given.
         retry_after: Option<Duration>,
+        /// The provider's rate-limit headers on the refusal, when it sent any (boxed: errors stay small).
+        rate_limit: Option<Box<RateLimitInfo>>,
     },
     /// The server asked us to wait longer than the retry policy allows (`max_retry_after`).
     #[error("server asked to wait {}s before retrying, more than the allowed {}s; giving up (raise RetryPolicy::max_retry_after to wait that long): {source}", .retry_after.as_secs_f64(), .limit.as_secs_f64())]
@@ -158,6 +162,46 @@ impl ClientError {
         }
     }
 
+    /// Whether the provider refused the call as overloaded or over its rate limit: a 429 (except
+    /// OpenAI's permanent `insufficient_quota`), Anthropic's 529, or a 5xx whose type, code or message
+    /// says `overloaded`. The adaptive concurrency limiter ([`crate::AdaptiveLimiter`]) backs off on
+    /// these and on nothing else.
+    pub fn is_overload(&self) -> bool {
+        let says_overloaded = |text: Option<&str>| {
+            text.is_some_and(|t| t.to_ascii_lowercase().contains("overloaded"))
+        };
+        match self {
+            Self::RateLimited { .. } => true,
+            Self::Http {
+                status,
+                error_type,
+                code,
+                message,
+                ..
+            } => {
+                if code.as_deref() == Some("insufficient_quota") {
+                    return false;
+                }
+                matches!(status, 429 | 529)
+                    || ((500..=599).contains(status)
+                        && (says_overloaded(error_type.as_deref())
+                            || says_overloaded(code.as_deref())
+                            || says_overloaded(Some(message))))
+            }
+            Self::RetryAfterTooLong { source, .. } => source.is_overload(),
+            _ => false,
+        }
+    }
+
+    /// The provider's rate-limit headers on a 429, when it sent any.
+    pub fn rate_limit(&self) -> Option<&RateLimitInfo> {
+        match self {
+            Self::RateLimited { rate_limit, .. } => rate_limit.as_deref(),
+            Self::RetryAfterTooLong { source, .. } => source.rate_limit(),
+            _ => None,
+        }
+    }
+
     /// A configuration error with the given explanation.
     pub fn configuration(message: impl Into<String>) -> Self {
         Self::Configuration {
@@ -235,6 +279,31 @@ mod tests {
     }
 
     #[test]
+    fn overload_signals() {
+        let with = |status: u16, error_type: Option<&str>, message: &str| ClientError::Http {
+            provider: "p".into(),
+            status,
+            error_type: error_type.map(Into::into),
+            code: None,
+            message: message.into(),
+            retry_after: None,
+        };
+        assert!(http(429, None).is_overload());
+        assert!(http(529, None).is_overload());
+        assert!(with(500, Some("overloaded_error"), "x").is_overload());
+        assert!(with(503, None, "The engine is currently Overloaded").is_overload());
+        assert!(!http(429, Some("insufficient_quota")).is_overload());
+        assert!(!http(500, None).is_overload());
+        assert!(!with(400, None, "overloaded").is_overload());
+        assert!(
+            !ClientError::Timeout {
+                after: Duration::from_secs(1)
+            }
+            .is_overload()
+        );
+    }
+
+    #[test]
     fn excerpt_is_bounded_and_cut_on_char_boundary() {
         let body = "é".repeat(1000);
         let e = ClientError::excerpt(&body);
@@ -253,8 +322,10 @@ mod tests {
             provider: "p".into(),
             message: "slow down".into(),
             retry_after: Some(Duration::from_secs(2)),
+            rate_limit: Some(Box::new(RateLimitInfo::new().with_remaining_requests(0))),
         };
         assert_eq!(rl.retry_after(), Some(Duration::from_secs(2)));
+        assert_eq!(rl.rate_limit().and_then(|i| i.remaining_requests), Some(0));
         assert!(rl.to_string().contains("wait 2s"), "{rl}");
     }
 }

@@ -13,6 +13,9 @@
 //!   [`Anthropic`]. They make one HTTP exchange per call and never retry.
 //! - Wrappers, each an [`LlmClient`] around any other: [`Resilient`] (the one retry layer: retries,
 //!   per-attempt timeout, deadline, rate limits, usage metering) and [`ConcurrencyLimit`] (a shared cap).
+//! - [`ConcurrencyGate`]: the cap [`Resilient`] takes a permit of per attempt, fixed or an
+//!   [`AdaptiveLimiter`] (AIMD: finds the concurrency the provider accepts, reads its
+//!   [`RateLimitInfo`] headers to slow down before a 429).
 //! - [`batch`]: many requests with a hard concurrency cap, results in input order; [`batch_stream`]:
 //!   the same, results as they complete.
 //! - Streaming: [`LlmClient::complete_stream`] yields [`StreamItem`]s (text deltas, then the whole
@@ -43,6 +46,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod adaptive;
 mod batch;
 mod client;
 mod concurrency;
@@ -57,6 +61,10 @@ mod tokens;
 mod types;
 mod usage;
 
+pub use adaptive::{
+    AdaptiveConfig, AdaptiveLimiter, AdaptiveSnapshot, ConcurrencyGate, DEFAULT_INITIAL_LIMIT,
+    GatePermit, LimitChange, RateLimitInfo,
+};
 pub use batch::{BatchOptions, BatchProgress, BatchStream, ProgressCallback, batch, batch_stream};
 pub use client::{LlmClient, estimate_text_tokens, estimate_tokens};
 pub use concurrency::ConcurrencyLimit;

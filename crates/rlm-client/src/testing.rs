@@ -69,6 +69,7 @@ impl SimulatedFailure {
                 provider: "simulated".into(),
                 message: "simulated rate limit".into(),
                 retry_after,
+                rate_limit: None,
             },
             Self::ServerError => http(500, "simulated server error"),
             Self::BadRequest => http(400, "simulated bad request"),
@@ -223,6 +224,7 @@ impl LlmClient for Simulated {
             usage,
             model: request.model.unwrap_or_else(|| self.model.clone()),
             finish_reason: Some("stop".into()),
+            rate_limit: None,
         })
     }
 

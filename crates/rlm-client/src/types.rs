@@ -4,6 +4,8 @@ use std::ops::{Add, AddAssign};
 
 use serde::{Deserialize, Serialize};
 
+use crate::RateLimitInfo;
+
 /// Who wrote a message in a chat transcript.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -204,6 +206,10 @@ pub struct Completion {
     pub model: String,
     /// Why generation stopped (`stop`, `length`, `end_turn`, ...), when reported.
     pub finish_reason: Option<String>,
+    /// The provider's rate-limit headers on this reply (requests and tokens left, time to reset),
+    /// when it sent any; the adaptive concurrency limiter reads them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_limit: Option<RateLimitInfo>,
 }
 
 impl Completion {
@@ -227,6 +233,13 @@ impl Completion {
     #[must_use]
     pub fn with_finish_reason(mut self, reason: impl Into<String>) -> Self {
         self.finish_reason = Some(reason.into());
+        self
+    }
+
+    /// Sets the rate-limit headers the reply carried.
+    #[must_use]
+    pub fn with_rate_limit(mut self, info: RateLimitInfo) -> Self {
+        self.rate_limit = Some(info);
         self
     }
 }

@@ -2,6 +2,7 @@
 //! resilience wrapper, batch, rate limits, secrets. One test binary, one module per concern.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod adaptive;
 mod anthropic;
 mod anthropic_stream;
 mod batch;

@@ -53,6 +53,7 @@ pub struct RlmBuilder {
     pub(crate) max_depth: usize,
     pub(crate) limits: Limits,
     pub(crate) max_concurrent: usize,
+    pub(crate) adaptive_concurrency: bool,
     pub(crate) resilience: ResiliencePolicy,
     pub(crate) prices: PriceTable,
     pub(crate) windows: ContextWindows,
@@ -79,6 +80,7 @@ impl Default for RlmBuilder {
             max_depth: 1,
             limits: Limits::default(),
             max_concurrent: 16,
+            adaptive_concurrency: false,
             resilience: ResiliencePolicy::default(),
             prices: PriceTable::built_in(),
             windows: ContextWindows::built_in(),
@@ -111,6 +113,7 @@ impl fmt::Debug for RlmBuilder {
             .field("max_depth", &self.max_depth)
             .field("limits", &self.limits)
             .field("max_concurrent", &self.max_concurrent)
+            .field("adaptive_concurrency", &self.adaptive_concurrency)
             .field("output_cap", &self.output_cap)
             .field("cell_timeout", &self.cell_timeout)
             .field("prompt_cache", &self.prompt_cache)
@@ -178,6 +181,17 @@ impl RlmBuilder {
     /// `max_concurrent` is clamped to it.
     pub fn max_concurrent(mut self, n: usize) -> Self {
         self.max_concurrent = n;
+        self
+    }
+
+    /// Whether the global cap adapts (default `false`: a fixed cap of `max_concurrent`). When on, one
+    /// AIMD limiter (`rlm_client::AdaptiveLimiter`), shared by every depth and completion of the
+    /// `Rlm`, starts at 16 (or `max_concurrent` when lower), grows while sub-calls succeed, shrinks
+    /// on 429/529/overloaded replies, never exceeds `max_concurrent`, and slows down before a 429
+    /// when the provider's rate-limit headers say its quota is nearly spent. For providers whose
+    /// limit is unknown, variable or shared with other users; see docs/GUIDE.md.
+    pub fn adaptive_concurrency(mut self, on: bool) -> Self {
+        self.adaptive_concurrency = on;
         self
     }
 

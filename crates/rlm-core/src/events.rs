@@ -144,7 +144,8 @@ pub enum Event {
         error: Option<String>,
     },
     /// A model call at `depth` cannot start yet: the client-side requests- or tokens-per-minute limit
-    /// holds it back.
+    /// holds it back, or (with adaptive concurrency) the provider's rate-limit headers say its quota is
+    /// spent.
     RateLimitWait {
         /// Depth whose meter the call is recorded in (0 = the root model).
         depth: usize,
@@ -164,6 +165,18 @@ pub enum Event {
         wait: Duration,
         /// Why the attempt failed, on one line.
         error: String,
+    },
+    /// The adaptive concurrency limit on sub-calls (shared by every depth and completion of the
+    /// `Rlm`, see `RlmBuilder::adaptive_concurrency`) changed after an attempt of a call at `depth`.
+    ConcurrencyLimitChanged {
+        /// Depth whose meter the call is recorded in.
+        depth: usize,
+        /// The model of that call.
+        model: String,
+        /// The limit before.
+        previous: usize,
+        /// The limit now.
+        limit: usize,
     },
     /// A model call finished and was counted: the completion's usage so far, every depth included.
     UsageUpdated {

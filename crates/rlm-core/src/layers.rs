@@ -7,22 +7,28 @@
 //!   │                    (reported as `Event::UsageUpdated`); streams pass through
 //! Resilient              overall deadline (when set), then for each attempt:
 //!   ├─ rate limiter      requests and tokens per minute, shared by every depth and completion
-//!   ├─ concurrency permit one slot of the global cap (sub-models and child runs only), taken
-//!   │                    per attempt and given back before any wait, so backoff holds no slot
+//!   ├─ concurrency gate  one slot of the global cap (sub-models and child runs only), taken
+//!   │                    per attempt and given back before any wait, so backoff holds no slot:
+//!   │                    a fixed semaphore of `max_concurrent`, or (`adaptive_concurrency`) the
+//!   │                    AIMD limiter under that cap, which may first hold the attempt while the
+//!   │                    provider's rate-limit headers say its quota is spent
 //!   ├─ attempt timeout
 //!   └─ provider          one HTTP exchange (never retries)
+//!                        → outcome to the gate (success with the reply's rate-limit headers,
+//!                          429/529/overloaded, other); the adaptive limit grows or shrinks
+//!                          (`Event::ConcurrencyLimitChanged`)
 //!                        → retry decision (transient failures until the retry deadline);
 //!                          the call is recorded in the meter of its depth; waits are reported
 //!                          as `Event::RateLimitWait` / `Event::Retrying`
 //! ```
 //!
 //! The `Resilient` of each model is built once per `Rlm` (so its rate limiter is shared); each
-//! completion gets clones bound to its own meters, budget and the shared permits.
+//! completion gets clones bound to its own meters, budget and the shared gate (one per `Rlm`, so the
+//! adaptive limit is learnt by every depth and completion together).
 
 use std::sync::Arc;
 
-use rlm_client::{CallEvent, CallObserver, LlmClient, Resilient, UsageMeter};
-use tokio::sync::Semaphore;
+use rlm_client::{CallEvent, CallObserver, ConcurrencyGate, LlmClient, Resilient, UsageMeter};
 
 use crate::accounting::Accounted;
 use crate::budget::Budget;
@@ -36,8 +42,8 @@ pub(crate) struct StackFor<'a> {
     pub(crate) meter: &'a UsageMeter,
     /// The completion's budget.
     pub(crate) budget: &'a Arc<Budget>,
-    /// The global cap's permits, for sub-models and child runs; `None` for the root model.
-    pub(crate) permits: Option<&'a Arc<Semaphore>>,
+    /// The global cap, for sub-models and child runs; `None` for the root model.
+    pub(crate) gate: Option<&'a ConcurrencyGate>,
     /// Where waits are reported.
     pub(crate) events: &'a EventSink,
 }
@@ -48,8 +54,8 @@ pub(crate) fn stack(resilient: &Resilient, at: &StackFor<'_>) -> Arc<dyn LlmClie
         .clone()
         .with_meter(at.meter.clone())
         .with_observer(observer(at.events, at.depth));
-    if let Some(permits) = at.permits {
-        layer = layer.with_concurrency_limit(Arc::clone(permits));
+    if let Some(gate) = at.gate {
+        layer = layer.with_concurrency_gate(gate.clone());
     }
     Arc::new(Accounted::new(
         Arc::new(layer),
@@ -77,6 +83,16 @@ fn observer(events: &EventSink, depth: usize) -> CallObserver {
             attempt: *attempt,
             wait: *wait,
             error: error.clone(),
+        }),
+        CallEvent::ConcurrencyLimitChanged {
+            model,
+            previous,
+            limit,
+        } => events.emit(&Event::ConcurrencyLimitChanged {
+            depth,
+            model: model.clone(),
+            previous: *previous,
+            limit: *limit,
         }),
         _ => {}
     })

@@ -38,8 +38,9 @@
 //! [`Rlm`] and cloned per depth, and clones share its rate limiter, so rate limits hold across depths
 //! and concurrent completions (passing the root's own `Arc` as the sub client shares one limiter; two
 //! distinct client objects get one limiter each). Sub-model calls (and child runs' model calls) take a
-//! permit of one semaphore of `max_concurrent` permits, shared by every depth and every completion of
-//! the [`Rlm`], per attempt and never while waiting. A child run never holds a permit while it runs, so
+//! permit of one gate of `max_concurrent` permits, shared by every depth and every completion of
+//! the [`Rlm`], per attempt and never while waiting; with [`RlmBuilder::adaptive_concurrency`] the gate
+//! is an AIMD limiter under that cap, which finds how many calls the provider accepts. A child run never holds a permit while it runs, so
 //! `rlm_batch` of more children than permits cannot deadlock; child sandboxes are bounded by
 //! `max_live_sandboxes` (extra children wait). Child runs use the default sub-model (or the one named in
 //! `rlm_query`'s options) as their model, have their own sandbox with the prompt as `context`, and share

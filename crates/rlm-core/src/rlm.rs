@@ -47,6 +47,12 @@ impl Rlm {
         Self { settings }
     }
 
+    /// The adaptive concurrency limiter of sub-calls, when `RlmBuilder::adaptive_concurrency` is on
+    /// (for its current limit: `snapshot()`).
+    pub fn adaptive_limiter(&self) -> Option<&rlm_client::AdaptiveLimiter> {
+        self.settings.gate.adaptive_limiter()
+    }
+
     /// The shared configuration.
     pub(crate) fn settings(&self) -> &Arc<Settings> {
         &self.settings

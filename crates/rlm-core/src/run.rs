@@ -51,17 +51,17 @@ impl RunShared {
         let meters: Vec<UsageMeter> = (0..=settings.max_depth)
             .map(|_| UsageMeter::new())
             .collect();
-        let at = |depth: usize, permits| StackFor {
+        let at = |depth: usize, gate| StackFor {
             depth,
             meter: &meters[depth],
             budget: &budget,
-            permits,
+            gate,
             events: &events,
         };
         let root = stack(&settings.root.resilient, &at(0, None));
         let subs = (1..=settings.max_depth)
             .map(|depth| {
-                let at = at(depth, Some(&settings.permits));
+                let at = at(depth, Some(&settings.gate));
                 settings
                     .subs
                     .by_name

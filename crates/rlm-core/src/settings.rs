@@ -7,10 +7,9 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rlm_client::{LlmClient, PriceTable, Resilient};
+use rlm_client::{AdaptiveLimiter, ConcurrencyGate, LlmClient, PriceTable, Resilient};
 use rlm_prompts::PromptSet;
 use rlm_repl::{Isolation, SandboxLimits};
-use tokio::sync::Semaphore;
 
 use crate::builder::MAX_DEPTH_LIMIT;
 use crate::compaction::Compaction;
@@ -29,8 +28,9 @@ pub(crate) struct Settings {
     pub(crate) max_depth: usize,
     pub(crate) limits: Limits,
     pub(crate) max_concurrent: usize,
-    /// The global cap on concurrent sub-calls, shared by every depth and every completion.
-    pub(crate) permits: Arc<Semaphore>,
+    /// The global cap on concurrent sub-calls (fixed, or adaptive under `max_concurrent`), shared by
+    /// every depth and every completion.
+    pub(crate) gate: ConcurrencyGate,
     /// The bound on live child sandboxes, shared likewise.
     pub(crate) sandbox_slots: Arc<SandboxSlots>,
     pub(crate) prices: PriceTable,
@@ -55,6 +55,7 @@ impl fmt::Debug for Settings {
             .field("max_depth", &self.max_depth)
             .field("limits", &self.limits)
             .field("max_concurrent", &self.max_concurrent)
+            .field("gate", &self.gate)
             .field("sandbox_limits", &self.sandbox_limits)
             .field("isolation", &self.isolation)
             .field("cell_timeout", &self.cell_timeout)
@@ -116,7 +117,11 @@ pub(crate) fn build(builder: RlmBuilder) -> Result<Settings, RlmError> {
         max_iterations: builder.max_iterations,
         max_depth: builder.max_depth,
         max_concurrent: builder.max_concurrent,
-        permits: Arc::new(Semaphore::new(builder.max_concurrent)),
+        gate: if builder.adaptive_concurrency {
+            AdaptiveLimiter::new(builder.max_concurrent).into()
+        } else {
+            ConcurrencyGate::fixed(builder.max_concurrent)
+        },
         sandbox_slots: SandboxSlots::new(
             builder.max_live_sandboxes,
             builder.max_depth.saturating_sub(1),

@@ -9,6 +9,7 @@
 
 mod support;
 
+mod adaptive;
 mod api;
 mod compaction;
 mod direct;

@@ -68,6 +68,10 @@ pub(crate) struct SimServerArgs {
     /// turns, then answer FINAL: reproduces a run's code, or drives the sandbox with chosen cells.
     #[arg(long, value_name = "FILE", value_parser = parse_cells)]
     pub(crate) cells: Option<Cells>,
+    /// A hidden concurrency limit: a sub request arriving while K are in progress gets 429 with
+    /// Retry-After: 0 at once (as a provider with a concurrency quota answers).
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub(crate) max_in_flight: Option<u64>,
 }
 
 /// The cells of a `--cells` file.

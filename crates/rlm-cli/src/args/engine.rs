@@ -26,6 +26,11 @@ pub(crate) struct EngineArgs {
     /// Global cap on concurrent sub-model calls (llm_batch's own value is clamped to it).
     #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub(crate) max_concurrent: u32,
+    /// Let the cap on concurrent sub-model calls adapt (AIMD): start at 16 (or --max-concurrent when
+    /// lower), grow while calls succeed, shrink on 429/529/overloaded replies, hold calls while the
+    /// provider's rate-limit headers say its quota is spent; never above --max-concurrent.
+    #[arg(long)]
+    pub(crate) adaptive_concurrency: bool,
     /// Root-model iterations before the final-answer request.
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub(crate) max_iterations: u32,

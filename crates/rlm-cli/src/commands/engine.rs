@@ -143,6 +143,7 @@ pub(crate) fn build_rlm(
         .max_iterations(args.max_iterations as usize)
         .max_depth(args.max_depth as usize)
         .max_concurrent(args.max_concurrent as usize)
+        .adaptive_concurrency(args.adaptive_concurrency)
         .max_live_sandboxes(args.max_live_sandboxes as usize)
         .limits(limits)
         .resilience(policy)
@@ -171,7 +172,11 @@ pub(crate) fn build_rlm(
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use clap::Parser;
+    use rlm::client::LlmClient;
+    use rlm::testing::Simulated;
 
     use super::*;
     use crate::args::{Cli, Command, EvalCommand};
@@ -280,6 +285,48 @@ mod tests {
             "{error}"
         );
         Ok(())
+    }
+
+    fn rlm_of(flags: &[&str]) -> Rlm {
+        let cli = Cli::try_parse_from(
+            [
+                "rlm",
+                "run",
+                "--context",
+                "-",
+                "--model",
+                "m",
+                "--query",
+                "q",
+            ]
+            .iter()
+            .chain(flags),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let Command::Run(args) = cli.command else {
+            panic!("not run");
+        };
+        let client: Arc<dyn LlmClient> = Arc::new(Simulated::new("m", |_: &_| String::new()));
+        let clients = Clients {
+            root: client.clone(),
+            sub: client,
+            named: Vec::new(),
+            root_endpoint: Endpoint {
+                base_url: "http://127.0.0.1:1/v1".into(),
+                keyed: false,
+            },
+        };
+        build_rlm(&args.engine, &clients, PriceTable::new()).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn adaptive_concurrency_reaches_the_builder_under_the_cap() {
+        assert!(rlm_of(&[]).adaptive_limiter().is_none());
+        let rlm = rlm_of(&["--adaptive-concurrency", "--max-concurrent", "40"]);
+        let Some(limiter) = rlm.adaptive_limiter() else {
+            panic!("--adaptive-concurrency did not reach the builder");
+        };
+        assert_eq!((limiter.snapshot().max_limit, limiter.limit()), (40, 16));
     }
 
     #[test]

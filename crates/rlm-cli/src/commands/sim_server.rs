@@ -19,13 +19,7 @@ pub(crate) async fn run(args: SimServerArgs) -> Result<(), CliError> {
     // Listen for Ctrl-C / SIGTERM before announcing the URL: a signal sent as soon as the URL is read
     // must stop the server cleanly, not kill it with the default disposition.
     let stop = StopSignal::install()?;
-    let mut config = SimServerConfig {
-        addr: SocketAddr::from((Ipv4Addr::LOCALHOST, args.port)),
-        ..sim_config(&args.sim)
-    };
-    if let Some(cells) = args.cells {
-        config.script.cells = cells.0;
-    }
+    let config = server_config(args);
     let server = SimServer::start(config)
         .await
         .map_err(|e| CliError::usage(format!("could not start the simulated model: {e}")))?;
@@ -52,6 +46,21 @@ pub(crate) async fn run(args: SimServerArgs) -> Result<(), CliError> {
         );
     }
     Ok(())
+}
+
+/// The server's settings from all its flags.
+fn server_config(args: SimServerArgs) -> SimServerConfig {
+    let mut config = SimServerConfig {
+        addr: SocketAddr::from((Ipv4Addr::LOCALHOST, args.port)),
+        max_in_flight: args
+            .max_in_flight
+            .map(|k| usize::try_from(k).unwrap_or(usize::MAX)),
+        ..sim_config(&args.sim)
+    };
+    if let Some(cells) = args.cells {
+        config.script.cells = cells.0;
+    }
+    config
 }
 
 /// The simulator's settings from its shared flags (latencies, chunks, faults, streaming); other fields
@@ -128,7 +137,7 @@ mod tests {
         let Command::SimServer(args) = cli.command else {
             panic!("not sim-server");
         };
-        Ok(sim_config(&args.sim))
+        Ok(server_config(args))
     }
 
     #[test]
@@ -145,5 +154,15 @@ mod tests {
         );
         assert!(config(&["--stream-chunk-chars", "0"]).is_err());
         assert!(config(&["--stream-chunk-delay-ms", "60001"]).is_err());
+    }
+
+    #[test]
+    fn max_in_flight_reaches_the_server_config() {
+        assert_eq!(config(&[]).unwrap().max_in_flight, None);
+        assert_eq!(
+            config(&["--max-in-flight", "12"]).unwrap().max_in_flight,
+            Some(12)
+        );
+        assert!(config(&["--max-in-flight", "0"]).is_err());
     }
 }

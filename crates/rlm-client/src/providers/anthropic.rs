@@ -13,7 +13,9 @@ use super::anthropic_stream;
 use super::http::{self, ApiKey, ErrorContext};
 use super::settings::{HttpConfig, HttpSettings, http_builder_methods};
 use super::sse::{self, StreamContext};
-use crate::{ClientError, Completion, CompletionRequest, CompletionStream, LlmClient, Usage};
+use crate::{
+    ClientError, Completion, CompletionRequest, CompletionStream, LlmClient, RateLimitInfo, Usage,
+};
 
 const PROVIDER: &str = "anthropic";
 
@@ -158,7 +160,9 @@ impl LlmClient for Anthropic {
             return Err(ctx.status_error(status, &headers, &body));
         }
         let requested_model = request.model.unwrap_or_else(|| self.config.model.clone());
-        parse_message(&ctx, status, &body, requested_model)
+        let mut completion = parse_message(&ctx, status, &body, requested_model)?;
+        completion.rate_limit = RateLimitInfo::from_headers(&headers);
+        Ok(completion)
     }
 
     /// Sends the request with `"stream": true` and yields the text deltas as they arrive (see
@@ -174,8 +178,10 @@ impl LlmClient for Anthropic {
             request_timeout: self.config.request_timeout,
         };
         let response = sse::open(self.post(&request, true), &sc).await?;
+        let rate_limit = RateLimitInfo::from_headers(response.headers());
         let requested_model = request.model.unwrap_or_else(|| self.config.model.clone());
-        anthropic_stream::read(response, sc, requested_model).await
+        let stream = anthropic_stream::read(response, sc, requested_model).await?;
+        Ok(sse::with_rate_limit(stream, rate_limit))
     }
 
     fn model(&self) -> &str {
@@ -205,6 +211,7 @@ pub(super) fn parse_message(
             .filter(|m| !m.is_empty())
             .unwrap_or(requested_model),
         finish_reason: parsed.stop_reason,
+        rate_limit: None,
     })
 }
 

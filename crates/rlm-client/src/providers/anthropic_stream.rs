@@ -77,6 +77,7 @@ impl MessageParser {
                 .take()
                 .unwrap_or_else(|| self.requested_model.clone()),
             finish_reason: self.stop_reason.take(),
+            rate_limit: None,
         }
     }
 }

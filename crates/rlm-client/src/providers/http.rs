@@ -1,5 +1,6 @@
 //! HTTP plumbing shared by the providers: the pooled `reqwest::Client`, the redacted API key, sending a
-//! JSON request and mapping transport failures, error bodies and `retry-after` headers to `ClientError`.
+//! JSON request and mapping transport failures, error bodies and `retry-after` headers to `ClientError`
+//! (a 429 keeps its rate-limit headers as [`RateLimitInfo`]).
 
 use std::fmt;
 use std::time::{Duration, SystemTime};
@@ -7,7 +8,7 @@ use std::time::{Duration, SystemTime};
 use reqwest::header::HeaderMap;
 use serde::de::DeserializeOwned;
 
-use crate::ClientError;
+use crate::{ClientError, RateLimitInfo};
 
 /// Connect timeout of the shared client built by [`default_http_client`].
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -179,6 +180,7 @@ impl ErrorContext<'_> {
                 provider: self.provider.to_string(),
                 message,
                 retry_after,
+                rate_limit: RateLimitInfo::from_headers(headers).map(Box::new),
             };
         }
         let code = if quota {

@@ -13,7 +13,9 @@ use super::openai_stream;
 use super::openai_wire::parse_completion;
 use super::settings::{HttpConfig, HttpSettings, http_builder_methods};
 use super::sse::{self, StreamContext};
-use crate::{ClientError, Completion, CompletionRequest, CompletionStream, LlmClient, Message};
+use crate::{
+    ClientError, Completion, CompletionRequest, CompletionStream, LlmClient, Message, RateLimitInfo,
+};
 
 const PROVIDER: &str = "openai-compatible";
 
@@ -267,7 +269,9 @@ impl LlmClient for OpenAiCompatible {
             return Err(ctx.status_error(status, &headers, &body));
         }
         let requested_model = request.model.unwrap_or_else(|| self.config.model.clone());
-        parse_completion(&ctx, status, &body, requested_model)
+        let mut completion = parse_completion(&ctx, status, &body, requested_model)?;
+        completion.rate_limit = RateLimitInfo::from_headers(&headers);
+        Ok(completion)
     }
 
     /// Sends the request with `"stream": true` and `stream_options.include_usage`, and yields the
@@ -283,8 +287,10 @@ impl LlmClient for OpenAiCompatible {
             request_timeout: self.config.request_timeout,
         };
         let response = sse::open(self.post(&request, true), &sc).await?;
+        let rate_limit = RateLimitInfo::from_headers(response.headers());
         let requested_model = request.model.unwrap_or_else(|| self.config.model.clone());
-        openai_stream::read(response, sc, requested_model).await
+        let stream = openai_stream::read(response, sc, requested_model).await?;
+        Ok(sse::with_rate_limit(stream, rate_limit))
     }
 
     fn model(&self) -> &str {

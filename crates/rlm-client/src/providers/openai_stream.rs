@@ -61,6 +61,7 @@ impl ChunkParser {
                 .take()
                 .unwrap_or_else(|| self.requested_model.clone()),
             finish_reason: self.finish_reason.take(),
+            rate_limit: None,
         }
     }
 }

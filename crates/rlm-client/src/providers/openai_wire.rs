@@ -25,6 +25,7 @@ pub(super) fn parse_completion(
             .filter(|m| !m.is_empty())
             .unwrap_or(requested_model),
         finish_reason: choice.finish_reason,
+        rate_limit: None,
     })
 }
 

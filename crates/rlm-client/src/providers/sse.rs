@@ -12,7 +12,7 @@ use futures::{StreamExt, TryStreamExt};
 use reqwest::header::HeaderMap;
 
 use super::http::{self, ApiKey, ErrorContext};
-use crate::{ClientError, Completion, CompletionStream, StreamItem};
+use crate::{ClientError, Completion, CompletionStream, RateLimitInfo, StreamItem};
 
 /// What a streamed exchange needs after the request has been sent; owned, so the stream is `'static`.
 #[derive(Debug, Clone)]
@@ -87,6 +87,24 @@ pub(crate) async fn open(
         .await
         .map_err(|e| errors.transport(&e, sc.request_timeout))?;
     Err(errors.status_error(status, &headers, &body))
+}
+
+/// `stream` with `rate_limit` (read from the headers of its response) set on its final completion.
+pub(crate) fn with_rate_limit(
+    stream: CompletionStream,
+    rate_limit: Option<RateLimitInfo>,
+) -> CompletionStream {
+    let Some(info) = rate_limit else {
+        return stream;
+    };
+    stream
+        .map(move |item| match item {
+            Ok(StreamItem::Done(completion)) => {
+                Ok(StreamItem::Done(completion.with_rate_limit(info)))
+            }
+            other => other,
+        })
+        .boxed()
 }
 
 /// Whether the server answered with one JSON document instead of an event stream (it ignored

@@ -1,8 +1,9 @@
 //! `Resilient`: the one retry layer of rlm, wrapped around any [`LlmClient`]. Per call: optional overall
 //! deadline around everything; per attempt: the client-side rate limiter, then a permit of the shared
-//! concurrency cap when one is set (taken per attempt and released before any wait, so a call sleeping
-//! for backoff or for the rate limiter never holds a slot), the per-attempt timeout, the inner call, then
-//! a retry decision (see [`RetryPolicy`]). Every call is recorded into a [`UsageMeter`] (a call dropped
+//! concurrency gate when one is set (a fixed cap or an [`crate::AdaptiveLimiter`]; taken per attempt
+//! and released before any wait, so a call sleeping for backoff or for the rate limiter never holds a
+//! slot), the per-attempt timeout, the inner call, then the attempt's outcome reported to the gate
+//! (success with its rate-limit headers, or the error) and a retry decision (see [`RetryPolicy`]). Every call is recorded into a [`UsageMeter`] (a call dropped
 //! before it finishes counts as a failure), traced, and its waits are reported to a [`CallObserver`].
 
 mod observe;
@@ -18,14 +19,17 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::Semaphore;
 use tracing::{Instrument, field};
 
 pub use observe::{CallEvent, CallObserver};
 pub use rate_limit::RateLimits;
 pub use retry::RetryPolicy;
 
-use crate::{ClientError, Completion, CompletionRequest, CompletionStream, LlmClient, UsageMeter};
+use crate::{
+    ClientError, Completion, CompletionRequest, CompletionStream, ConcurrencyGate, GatePermit,
+    LlmClient, RateLimitInfo, UsageMeter,
+};
 use rate_limit::RateLimiter;
 use record::CallRecord;
 use retry::Decision;
@@ -122,7 +126,7 @@ pub struct Resilient {
     policy: ResiliencePolicy,
     limiter: Arc<RateLimiter>,
     meter: UsageMeter,
-    permits: Option<Arc<Semaphore>>,
+    gate: Option<ConcurrencyGate>,
     observer: CallObserver,
 }
 
@@ -132,7 +136,7 @@ impl fmt::Debug for Resilient {
             .field("model", &self.inner.model())
             .field("policy", &self.policy)
             .field("meter", &self.meter)
-            .field("concurrency_cap", &self.permits.is_some())
+            .field("concurrency_gate", &self.gate)
             .field("observer", &self.observer)
             .finish_non_exhaustive()
     }
@@ -152,7 +156,7 @@ impl Resilient {
             policy,
             limiter,
             meter: UsageMeter::new(),
-            permits: None,
+            gate: None,
             observer: CallObserver::default(),
         })
     }
@@ -162,9 +166,24 @@ impl Resilient {
     /// flight than it holds, and a call waiting to retry holds no slot. A closed semaphore fails the
     /// call with [`ClientError::Cancelled`].
     #[must_use]
-    pub fn with_concurrency_limit(mut self, permits: Arc<Semaphore>) -> Self {
-        self.permits = Some(permits);
+    pub fn with_concurrency_limit(self, permits: Arc<Semaphore>) -> Self {
+        self.with_concurrency_gate(ConcurrencyGate::Fixed(permits))
+    }
+
+    /// Takes one permit of `gate` for each attempt, like [`Self::with_concurrency_limit`], and reports
+    /// each attempt's outcome to it: an adaptive gate ([`crate::AdaptiveLimiter`]) grows on successes,
+    /// shrinks on 429/529/overloaded, and holds attempts while the provider's rate-limit headers say
+    /// its quota is spent (at most until the call's deadline). Limit changes are reported to the
+    /// observer as [`CallEvent::ConcurrencyLimitChanged`].
+    #[must_use]
+    pub fn with_concurrency_gate(mut self, gate: ConcurrencyGate) -> Self {
+        self.gate = Some(gate);
         self
+    }
+
+    /// The concurrency gate attempts take a permit of, when one is set.
+    pub fn concurrency_gate(&self) -> Option<&ConcurrencyGate> {
+        self.gate.as_ref()
     }
 
     /// Reports rate-limit waits and retries to `observer`.
@@ -192,15 +211,17 @@ impl Resilient {
     }
 
     /// Runs `attempt` (given the attempt number, from 1) until it succeeds or the retry policy gives
-    /// up, each attempt behind the rate limiter and a permit of the concurrency cap. The permit of the
+    /// up, each attempt behind the rate limiter and a permit of the concurrency gate, to which its
+    /// outcome is reported (`rate_limit` reads a success's rate-limit headers). The permit of the
     /// attempt that succeeded is returned with its value (a stream keeps it until it ends).
     async fn attempts<T, Fut>(
         &self,
         request: &CompletionRequest,
         model: &str,
         retries: &mut u32,
+        rate_limit: impl Fn(&T) -> Option<RateLimitInfo>,
         mut attempt: impl FnMut(u32) -> Fut,
-    ) -> Result<(T, Option<OwnedSemaphorePermit>), ClientError>
+    ) -> Result<(T, Option<GatePermit>), ClientError>
     where
         Fut: Future<Output = Result<T, ClientError>>,
     {
@@ -210,6 +231,7 @@ impl Resilient {
             0
         };
         let started = tokio::time::Instant::now();
+        let latest = self.policy.deadline.map(|deadline| started + deadline);
         loop {
             self.limiter
                 .acquire(tokens, || {
@@ -218,20 +240,26 @@ impl Resilient {
                     });
                 })
                 .await?;
-            let permit = match &self.permits {
-                Some(permits) => Some(
-                    Arc::clone(permits)
-                        .acquire_owned()
-                        .await
-                        .map_err(|_| ClientError::Cancelled)?,
+            let permit = match &self.gate {
+                Some(gate) => Some(
+                    gate.acquire_until(latest, |wait| self.held(model, wait))
+                        .await?,
                 ),
                 None => None,
             };
             let error = match attempt(*retries + 1).await {
-                Ok(value) => return Ok((value, permit)),
+                Ok(value) => {
+                    if let Some(permit) = &permit {
+                        let change = permit.succeeded(rate_limit(&value).as_ref());
+                        observe::limit_changed(&self.observer, model, change);
+                    }
+                    return Ok((value, permit));
+                }
                 Err(error) => error,
             };
-            drop(permit);
+            if let Some(permit) = permit {
+                observe::limit_changed(&self.observer, model, permit.failed(&error));
+            }
             match self.policy.retry.decide(error, *retries, started.elapsed()) {
                 Decision::GiveUp(error) => return Err(error),
                 Decision::RetryAfter(wait, error) => {
@@ -249,6 +277,19 @@ impl Resilient {
                 }
             }
         }
+    }
+
+    /// Reports that the gate holds this call's attempt for `wait` (the provider's quota is spent).
+    fn held(&self, model: &str, wait: Duration) {
+        let wait_ms = wait.as_millis() as u64;
+        tracing::info!(
+            model,
+            wait_ms,
+            "holding the attempt: the provider's rate-limit headers say its quota is spent"
+        );
+        self.observer.emit(|| CallEvent::RateLimitWait {
+            model: model.to_owned(),
+        });
     }
 
     async fn attempt(
@@ -300,9 +341,13 @@ impl LlmClient for Resilient {
         let model = record.model.clone();
         let outcome = timeout::with_deadline(
             self.policy.deadline,
-            self.attempts(&request, &model, &mut record.retries, |n| {
-                self.attempt(&request, &model, n)
-            }),
+            self.attempts(
+                &request,
+                &model,
+                &mut record.retries,
+                |completion: &Completion| completion.rate_limit,
+                |n| self.attempt(&request, &model, n),
+            ),
         )
         .await
         .map(|(completion, _permit)| completion);

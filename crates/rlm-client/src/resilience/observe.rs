@@ -1,15 +1,19 @@
-//! What [`super::Resilient`] reports while a call waits: for the client-side rate limiter, or before a
-//! retry. Progress displays subscribe with [`super::Resilient::with_observer`].
+//! What [`super::Resilient`] reports while a call waits (for the client-side rate limiter, or before a
+//! retry) and when the adaptive concurrency limit changes. Progress displays subscribe with
+//! [`super::Resilient::with_observer`].
 
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::LimitChange;
+
 /// Something a resilient call is waiting for.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum CallEvent {
-    /// A call cannot start yet: the client-side requests- or tokens-per-minute limit holds it back.
+    /// A call cannot start yet: the client-side requests- or tokens-per-minute limit holds it back, or
+    /// (with an adaptive concurrency gate) the provider's rate-limit headers say its quota is spent.
     RateLimitWait {
         /// The model the call is for.
         model: String,
@@ -24,6 +28,15 @@ pub enum CallEvent {
         wait: Duration,
         /// Why the attempt failed, on one line.
         error: String,
+    },
+    /// The adaptive concurrency limit this client shares changed after one of its attempts.
+    ConcurrencyLimitChanged {
+        /// The model of the call whose attempt changed it.
+        model: String,
+        /// The limit before.
+        previous: usize,
+        /// The limit now.
+        limit: usize,
     },
 }
 
@@ -55,6 +68,18 @@ impl fmt::Debug for CallObserver {
         } else {
             "CallObserver(none)"
         })
+    }
+}
+
+/// Reports a change of the adaptive limit, if there was one.
+pub(crate) fn limit_changed(observer: &CallObserver, model: &str, change: Option<LimitChange>) {
+    if let Some(LimitChange { previous, limit }) = change {
+        tracing::debug!(model, previous, limit, "adaptive concurrency limit changed");
+        observer.emit(|| CallEvent::ConcurrencyLimitChanged {
+            model: model.to_owned(),
+            previous,
+            limit,
+        });
     }
 }
 

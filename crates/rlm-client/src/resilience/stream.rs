@@ -1,16 +1,16 @@
 //! Streamed calls through [`Resilient`]: the retry loop runs until the inner stream has delivered its
 //! first item (a stream that fails before that is retried like a call); from then on the stream is
-//! passed through, metered when it ends (or is dropped), and holds its concurrency permit until then.
+//! passed through, metered when it ends (or is dropped), and holds its concurrency permit until then
+//! (the rate-limit headers, which arrive on the final completion, are reported to the gate then).
 
 use std::time::Instant;
 
 use futures::StreamExt;
-use tokio::sync::OwnedSemaphorePermit;
 use tracing::Instrument;
 
 use super::record::CallRecord;
-use super::{Resilient, timeout};
-use crate::{ClientError, CompletionRequest, CompletionStream, LlmClient, StreamItem};
+use super::{CallObserver, Resilient, observe, timeout};
+use crate::{ClientError, CompletionRequest, CompletionStream, GatePermit, LlmClient, StreamItem};
 
 /// An opened stream: its first item and the rest.
 type Opened = (StreamItem, CompletionStream);
@@ -32,9 +32,13 @@ impl Resilient {
             .map(|limit| (tokio::time::Instant::now() + limit, limit));
         let opened = timeout::with_deadline(
             self.policy.deadline,
-            self.attempts(&request, &model, &mut record.retries, |n| {
-                self.open_attempt(&request, &model, n)
-            }),
+            self.attempts(
+                &request,
+                &model,
+                &mut record.retries,
+                |_: &Opened| None,
+                |n| self.open_attempt(&request, &model, n),
+            ),
         )
         .await;
         let ((first, rest), permit) = match opened {
@@ -49,6 +53,7 @@ impl Resilient {
             rest,
             record: Some(record),
             permit,
+            observer: self.observer.clone(),
             deadline,
             model,
         };
@@ -92,7 +97,8 @@ struct Passing {
     /// Taken when the call is metered; metered as a failure on drop if the stream never ended.
     record: Option<CallRecord>,
     /// Held until the stream ends.
-    permit: Option<OwnedSemaphorePermit>,
+    permit: Option<GatePermit>,
+    observer: CallObserver,
     deadline: Option<(tokio::time::Instant, std::time::Duration)>,
     model: String,
 }
@@ -105,7 +111,13 @@ impl Passing {
             None => self.pull().await,
         };
         match &item {
-            Ok(StreamItem::Done(completion)) => record.succeeded(completion),
+            Ok(StreamItem::Done(completion)) => {
+                if let (Some(permit), Some(info)) = (&self.permit, &completion.rate_limit) {
+                    let change = permit.observe_rate_limit(info);
+                    observe::limit_changed(&self.observer, &self.model, change);
+                }
+                record.succeeded(completion);
+            }
             Err(_) => record.failed(),
             Ok(StreamItem::Delta(_)) => self.record = Some(record),
         }

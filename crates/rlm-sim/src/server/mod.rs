@@ -5,7 +5,8 @@
 //! events in OpenAI's chunk format, see [`SimServerConfig::stream_chunk_chars`]), `GET /v1/models`;
 //! everything else and every malformed request gets an OpenAI error body
 //! `{"error":{"message","type","code"}}`. [`Fault`] rules make every k-th sub request answer an
-//! error status instead (after the latency; a streamed request gets the error before any event).
+//! error status instead (after the latency; a streamed request gets the error before any event);
+//! [`SimServerConfig::max_in_flight`] refuses sub requests over a hidden concurrency limit with 429.
 //! The `Authorization` header is accepted and ignored; it is never read or logged. Usage is
 //! estimated (characters / 4 per message); a simulated prompt cache reports the tokens of a message
 //! prefix seen before as `prompt_tokens_details.cached_tokens`
@@ -21,6 +22,7 @@
 //! # Ok(()) }
 //! ```
 
+mod admission;
 mod cache;
 mod faults;
 mod routes;
@@ -78,6 +80,11 @@ pub struct SimServerConfig {
     /// in whole and streamed replies. Simulated: whole messages, no minimum length, no expiry.
     /// Default [`DEFAULT_PROMPT_CACHE_ENTRIES`]; 0 turns it off (no `prompt_tokens_details` then).
     pub prompt_cache_entries: usize,
+    /// A hidden concurrency limit K on sub requests: one arriving while K are in progress is refused
+    /// at once with 429, `Retry-After: 0` and OpenAI's rate-limit error body (counted in
+    /// [`SimStats::rate_limited`]). Default `None`: no limit; `Some(0)` is refused by
+    /// [`SimServer::start`].
+    pub max_in_flight: Option<usize>,
 }
 
 /// The default [`SimServerConfig::prompt_cache_entries`].
@@ -98,6 +105,7 @@ impl Default for SimServerConfig {
             stream_chunk_chars: 16,
             stream_chunk_delay: Duration::ZERO,
             prompt_cache_entries: DEFAULT_PROMPT_CACHE_ENTRIES,
+            max_in_flight: None,
         }
     }
 }
@@ -109,8 +117,8 @@ pub struct SimServer;
 impl SimServer {
     /// Binds `config.addr` and serves in a background tokio task until the handle is shut down
     /// or dropped. Must be called inside a tokio runtime.
-    /// Fails with [`SimError::Config`] when `stream_chunk_chars` is 0 or `stream_chunk_delay` is over
-    /// [`MAX_STREAM_CHUNK_DELAY`].
+    /// Fails with [`SimError::Config`] when `stream_chunk_chars` is 0, `stream_chunk_delay` is over
+    /// [`MAX_STREAM_CHUNK_DELAY`] or `max_in_flight` is `Some(0)`.
     pub async fn start(config: SimServerConfig) -> Result<SimServerHandle, SimError> {
         if config.stream_chunk_chars == 0 {
             return Err(SimError::Config(
@@ -123,6 +131,12 @@ impl SimServer {
                 "stream_chunk_delay is {:?}, more than the {:?} allowed",
                 config.stream_chunk_delay, MAX_STREAM_CHUNK_DELAY
             )));
+        }
+        if config.max_in_flight == Some(0) {
+            return Err(SimError::Config(
+                "max_in_flight is 0; every sub request would be refused (use None for no limit)"
+                    .to_owned(),
+            ));
         }
         let listener = tokio::net::TcpListener::bind(config.addr)
             .await
@@ -147,6 +161,7 @@ impl SimServer {
             faults: config.faults,
             stream_chunk_chars: config.stream_chunk_chars,
             stream_chunk_delay: config.stream_chunk_delay,
+            max_in_flight: config.max_in_flight,
             next_id: AtomicU64::new(1),
             cache: Mutex::new(cache::PrefixCache::new(config.prompt_cache_entries)),
         });

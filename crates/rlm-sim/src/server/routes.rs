@@ -12,6 +12,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
+use super::admission;
 use super::cache::PrefixCache;
 use super::faults::{Fault, fault_for};
 use super::stats::Counters;
@@ -32,6 +33,7 @@ pub(crate) struct AppState {
     pub(crate) faults: Vec<Fault>,
     pub(crate) stream_chunk_chars: usize,
     pub(crate) stream_chunk_delay: Duration,
+    pub(crate) max_in_flight: Option<usize>,
     pub(crate) next_id: AtomicU64,
     /// The simulated prompt cache (capacity 0: off).
     pub(crate) cache: Mutex<PrefixCache>,
@@ -74,7 +76,13 @@ pub(crate) async fn chat_completions(
         return reject(&state, StatusCode::BAD_REQUEST, "missing_messages", message);
     }
     let kind = TurnKind::of(&request.messages);
-    let in_flight = (kind == TurnKind::Sub).then(|| state.counters.sub_started());
+    let in_flight = match kind {
+        TurnKind::Sub => match state.counters.sub_started(state.max_in_flight) {
+            Some(guard) => Some(guard),
+            None => return admission::over_limit(state.max_in_flight.unwrap_or(0)),
+        },
+        TurnKind::Root => None,
+    };
     let latency = match kind {
         TurnKind::Root => state.root_latency,
         TurnKind::Sub => state.sub_latency,

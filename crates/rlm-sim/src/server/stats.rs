@@ -1,4 +1,5 @@
-//! Counters the server keeps: requests served, and current / peak concurrent sub requests.
+//! Counters the server keeps: requests served, and current / peak concurrent sub requests (and those
+//! refused over the hidden concurrency limit).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -16,6 +17,8 @@ pub struct SimStats {
     pub rejected: u64,
     /// Sub requests answered with an injected fault.
     pub faults: u64,
+    /// Sub requests refused with 429 because `max_in_flight` were already in progress.
+    pub rate_limited: u64,
     /// The most sub requests that were in progress at the same time.
     pub peak_concurrent_sub: usize,
 }
@@ -28,6 +31,7 @@ pub(crate) struct Counters {
     rejected: AtomicU64,
     sub_arrived: AtomicU64,
     faults: AtomicU64,
+    rate_limited: AtomicU64,
     sub_in_flight: AtomicUsize,
     peak_sub: AtomicUsize,
 }
@@ -42,6 +46,7 @@ impl Counters {
             sub_requests: sub,
             rejected: self.rejected.load(Ordering::Relaxed),
             faults: self.faults.load(Ordering::Relaxed),
+            rate_limited: self.rate_limited.load(Ordering::Relaxed),
             peak_concurrent_sub: self.peak_sub.load(Ordering::Relaxed),
         }
     }
@@ -67,13 +72,22 @@ impl Counters {
         self.rejected.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Marks a sub request in progress until the guard drops (also when the client goes away).
-    pub(crate) fn sub_started(self: &Arc<Self>) -> SubGuard {
-        let now = self.sub_in_flight.fetch_add(1, Ordering::SeqCst) + 1;
-        self.peak_sub.fetch_max(now, Ordering::SeqCst);
-        SubGuard {
+    /// Marks a sub request in progress until the guard drops (also when the client goes away), unless
+    /// `limit` are in progress already: then counts it as rate limited and returns `None`.
+    pub(crate) fn sub_started(self: &Arc<Self>, limit: Option<usize>) -> Option<SubGuard> {
+        let admitted = self
+            .sub_in_flight
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                limit.is_none_or(|k| n < k).then_some(n + 1)
+            });
+        let Ok(before) = admitted else {
+            self.rate_limited.fetch_add(1, Ordering::Relaxed);
+            return None;
+        };
+        self.peak_sub.fetch_max(before + 1, Ordering::SeqCst);
+        Some(SubGuard {
             counters: Arc::clone(self),
-        }
+        })
     }
 }
 
