@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use rlm_client::{LlmClient, UsageMeter, UsageReport};
 use tokio::sync::mpsc::UnboundedSender;
@@ -15,7 +16,7 @@ use crate::layers::{StackFor, stack};
 use crate::models::ModelEntry;
 use crate::settings::Settings;
 use crate::stream::RunUpdate;
-use crate::trajectory::TrajectoryRecord;
+use crate::trajectory::{SubcallDetail, TrajectoryRecord};
 
 /// One completion's shared state.
 pub(crate) struct RunShared {
@@ -32,6 +33,13 @@ pub(crate) struct RunShared {
     subs: Vec<BTreeMap<String, Arc<dyn LlmClient>>>,
     records: Mutex<Vec<TrajectoryRecord>>,
     next_run_id: AtomicU64,
+    /// When the completion started: the origin of every `started_ms` in the trajectory.
+    pub(crate) started: Instant,
+    /// The same instant in milliseconds since the Unix epoch.
+    pub(crate) started_unix_ms: u64,
+    /// Sub-call details not yet claimed by a cell record, by the id of the run whose code made them.
+    subcalls: Mutex<BTreeMap<u64, Vec<SubcallDetail>>>,
+    next_batch_id: AtomicU64,
 }
 
 impl RunShared {
@@ -77,6 +85,12 @@ impl RunShared {
             subs,
             records: Mutex::new(Vec::new()),
             next_run_id: AtomicU64::new(1),
+            started: Instant::now(),
+            started_unix_ms: SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, crate::engine::millis),
+            subcalls: Mutex::new(BTreeMap::new()),
+            next_batch_id: AtomicU64::new(1),
         })
     }
 
@@ -107,6 +121,35 @@ impl RunShared {
     /// A new id for a child run (the top-level run is 0).
     pub(crate) fn next_run_id(&self) -> u64 {
         self.next_run_id.fetch_add(1, Ordering::SeqCst)
+    }
+
+    /// A new id for a batch of sub-calls.
+    pub(crate) fn next_batch_id(&self) -> u64 {
+        self.next_batch_id.fetch_add(1, Ordering::SeqCst)
+    }
+
+    /// Milliseconds from the completion's start to `at`.
+    pub(crate) fn offset_ms(&self, at: Instant) -> u64 {
+        crate::engine::millis(at.saturating_duration_since(self.started))
+    }
+
+    /// Keeps the detail of a sub-call made by the code of run `run_id`, for its cell record.
+    pub(crate) fn log_subcall(&self, run_id: u64, detail: SubcallDetail) {
+        self.subcalls
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(run_id)
+            .or_default()
+            .push(detail);
+    }
+
+    /// The sub-call details of run `run_id` not yet claimed (those of the cell that just ran).
+    pub(crate) fn take_subcalls(&self, run_id: u64) -> Vec<SubcallDetail> {
+        self.subcalls
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&run_id)
+            .unwrap_or_default()
     }
 
     /// Appends a trajectory record (and streams it).

@@ -23,6 +23,7 @@ use crate::answer::Finish;
 use crate::history::History;
 use crate::parse;
 use crate::run::RunShared;
+use crate::trajectory::RetryRecord;
 use crate::{Event, PartialRun, RlmError};
 
 /// Who is running and on what.
@@ -99,6 +100,8 @@ struct Engine<'a> {
     consecutive_errors: usize,
     /// The iteration in progress (`max_iterations + 1` during the final-answer request).
     iteration: usize,
+    /// When the iteration in progress started.
+    iteration_started: Instant,
 }
 
 /// One model reply.
@@ -106,6 +109,8 @@ struct Reply {
     text: String,
     usage: Usage,
     elapsed: Duration,
+    /// Retries of the call.
+    retries: Vec<RetryRecord>,
 }
 
 impl<'a> Engine<'a> {
@@ -155,6 +160,7 @@ impl<'a> Engine<'a> {
             history,
             consecutive_errors: 0,
             iteration: 0,
+            iteration_started: Instant::now(),
         }
     }
 
@@ -204,7 +210,8 @@ impl<'a> Engine<'a> {
             })
             .await
         };
-        let completion = match streamed.await {
+        let (streamed, retries) = crate::trace::traced(self.shared.started, streamed).await;
+        let completion = match streamed {
             Ok(completion) => completion,
             Err(source) => {
                 return Err(budget.limit_error().unwrap_or(RlmError::Provider {
@@ -217,6 +224,7 @@ impl<'a> Engine<'a> {
             text: completion.text,
             usage: completion.usage,
             elapsed: started.elapsed(),
+            retries,
         })
     }
 
@@ -243,6 +251,7 @@ impl<'a> Engine<'a> {
             max: settings.max_iterations,
         });
         let started = Instant::now();
+        self.iteration_started = started;
         self.compact_if_needed(iteration).await?;
         let messages = self.history.take_new();
         let reply = self.call_model().await?;
@@ -263,8 +272,13 @@ impl<'a> Engine<'a> {
                 .answer_from_text(&reply.text, &mut outcome.feedback)
                 .await;
         }
-        self.shared
-            .record(self.iteration_record(iteration, messages, &reply, &blocks, &outcome));
+        self.shared.record(self.iteration_record(
+            iteration,
+            messages,
+            &reply,
+            &blocks,
+            &mut outcome,
+        ));
         self.shared.events.emit(&Event::IterationFinished {
             depth: self.spec.depth,
             run_id: self.spec.run_id,
