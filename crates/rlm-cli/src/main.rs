@@ -57,6 +57,7 @@ mod outputs;
 mod progress;
 mod provider;
 mod report;
+mod viewer;
 
 use std::process::ExitCode;
 
@@ -88,6 +89,8 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Run(args) => commands::run::run(*args).await,
+            Command::View(args) => commands::view::run(&args),
+            Command::Trajectory(command) => commands::trajectory::run(command),
             Command::Eval(command) => commands::eval::run(command).await,
             Command::Demo(args) => commands::demo::run(*args).await,
             Command::SimServer(args) => commands::sim_server::run(args).await,

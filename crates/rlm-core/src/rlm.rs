@@ -290,7 +290,7 @@ impl Done {
     pub(crate) fn push_outcome(&mut self, shared: &RunShared, outcome: OutcomeRecord) {
         let record = TrajectoryRecord::Outcome(outcome.with_totals(
             &self.usage,
-            self.cost_usd,
+            &shared.settings.prices,
             crate::engine::millis(self.duration),
         ));
         shared.events.send(|| RunUpdate::Record(record.clone()));

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use rlm_client::{ClientError, ResiliencePolicy, RetryPolicy};
+use rlm_client::{ClientError, Price, PriceTable, ResiliencePolicy, RetryPolicy};
 use rlm_core::{
     Finish, PROMPT_EXCERPT_CHARS, RESPONSE_EXCERPT_CHARS, Rlm, SubcallDetail, Trajectory,
     TrajectoryRecord,
@@ -194,7 +194,11 @@ async fn a_child_run_is_linked_from_the_sub_call_that_started_it() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_trajectory_ends_with_its_outcome_answered_or_not() {
     let root = Arc::new(Scripted::replies("root", &["FINAL(42)"]));
-    let rlm = Rlm::builder().root(root).build().unwrap();
+    let rlm = Rlm::builder()
+        .root(root)
+        .prices(PriceTable::new().with("root", Price::new(1_000_000.0, 1_000_000.0)))
+        .build()
+        .unwrap();
     let answer = rlm.completion("ctx", "q").await.unwrap();
     let Some(TrajectoryRecord::Outcome(outcome)) = answer.trajectory.records.last() else {
         panic!(
@@ -213,6 +217,10 @@ async fn the_trajectory_ends_with_its_outcome_answered_or_not() {
     );
     assert_eq!(outcome.usage.total.calls, answer.usage.total.calls);
     assert_eq!(answer.trajectory.outcome(), Some(outcome));
+    // 10 + 5 tokens at $1 a token, in all, for the model, and at depth 0.
+    assert_eq!(outcome.cost_usd, Some(15.0));
+    assert_eq!(outcome.cost_per_model.get("root"), Some(&15.0));
+    assert_eq!(outcome.cost_per_depth.first(), Some(&Some(15.0)));
 
     let limited = Rlm::builder()
         .root(Arc::new(Scripted::replies(

@@ -2,6 +2,9 @@
 //! its error and best partial answer), its usage per model and per depth, its cost and duration. A
 //! trajectory without it is partial: its run was killed (or is still running).
 
+use std::collections::BTreeMap;
+
+use rlm_client::{PriceTable, UsageReport};
 use serde::{Deserialize, Serialize};
 
 use crate::{Finish, RlmError, UsageSummary};
@@ -25,6 +28,12 @@ pub struct OutcomeRecord {
     pub usage: UsageSummary,
     /// Cost in USD, when every model used has a price.
     pub cost_usd: Option<f64>,
+    /// Cost in USD of each model that has a price.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub cost_per_model: BTreeMap<String, f64>,
+    /// Cost in USD of each depth (as `usage.per_depth`), when every model used there has a price.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cost_per_depth: Vec<Option<f64>>,
     /// Wall-clock milliseconds of the completion.
     pub duration_ms: u64,
 }
@@ -40,6 +49,8 @@ impl OutcomeRecord {
             iterations,
             usage: UsageSummary::default(),
             cost_usd: None,
+            cost_per_model: BTreeMap::new(),
+            cost_per_depth: Vec::new(),
             duration_ms: 0,
         }
     }
@@ -54,19 +65,36 @@ impl OutcomeRecord {
             iterations,
             usage: UsageSummary::default(),
             cost_usd: None,
+            cost_per_model: BTreeMap::new(),
+            cost_per_depth: Vec::new(),
             duration_ms: 0,
         }
     }
 
-    /// This outcome with the completion's usage, cost and duration.
+    /// This outcome with the completion's usage, its cost at `prices` (in all, per model, per depth)
+    /// and its duration.
     pub(crate) fn with_totals(
         mut self,
         usage: &UsageSummary,
-        cost_usd: Option<f64>,
+        prices: &PriceTable,
         duration_ms: u64,
     ) -> Self {
+        self.cost_usd = usage.cost_usd(prices);
+        self.cost_per_model = usage
+            .per_model
+            .iter()
+            .filter_map(|(model, used)| {
+                let mut one = UsageReport::default();
+                one.per_model.insert(model.clone(), *used);
+                Some((model.clone(), one.cost_usd(prices)?))
+            })
+            .collect();
+        self.cost_per_depth = usage
+            .per_depth
+            .iter()
+            .map(|depth| depth.cost_usd(prices))
+            .collect();
         self.usage = usage.clone();
-        self.cost_usd = cost_usd;
         self.duration_ms = duration_ms;
         self
     }

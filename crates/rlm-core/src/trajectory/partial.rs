@@ -26,6 +26,17 @@ impl PartialTrajectory {
     }
 }
 
+impl From<Trajectory> for PartialTrajectory {
+    /// A trajectory held in memory (a run's own): nothing cut, one line per record plus the metadata.
+    fn from(trajectory: Trajectory) -> Self {
+        Self {
+            lines: trajectory.records.len() + 1,
+            trajectory,
+            cut_line: None,
+        }
+    }
+}
+
 impl Trajectory {
     /// Reads a trajectory that may be cut short: like [`Self::read_jsonl`], except that a last line
     /// without a newline that is not a valid record (a run killed while writing it) is dropped and
