@@ -138,7 +138,9 @@ fn no_source_file_is_longer_than_450_lines() {
     }
     assert!(files.len() > 50, "found only {} source files", files.len());
     assert!(
-        files.iter().any(|f| f.extension().is_some_and(|e| e == "js")),
+        files
+            .iter()
+            .any(|f| f.extension().is_some_and(|e| e == "js")),
         "the viewer's scripts are checked too"
     );
     let long: Vec<String> = files

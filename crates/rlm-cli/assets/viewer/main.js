@@ -1,8 +1,9 @@
 // rlm trajectory viewer: starts the page. Reads the embedded trajectory, renders the outcome,
 // settings, usage, timeline, iterations and child runs, wires the toolbar, and records its state on
 // #app for tests (data-state, data-iterations, data-subcalls, data-subcall-details, data-runs,
-// data-complete, data-ready-ms). `#expand=all` (or `?expand=all`) opens everything once rendered;
-// `open=ID` opens the sections holding an element, `at=ID` also scrolls to it (`#at=iterations`,
+// data-complete, data-ready-ms). URL parameters (in the hash or the query):
+// `expand=all` opens everything once rendered; `failures=only` starts with the failures filter on;
+// `open=ID` opens the sections holding an element and `at=ID` also scrolls to it (`#at=iterations`,
 // `#open=sc-0-2-0-3`: iteration 2 of run 0, its first cell, its fourth sub-call).
 
 function boot() {
@@ -45,6 +46,10 @@ function boot() {
   app.dataset.failedSubcalls = String(c.failedDetails);
   app.dataset.runs = String(model.runs.size);
   app.dataset.complete = String(model.complete);
+  if (urlParam("failures") === "only") {
+    failuresOnly.checked = true;
+    app.classList.add("failures-only");
+  }
   if (urlParam("expand") === "all") markExpanded(app, expandAll(content));
   if (urlParam("open")) showElement(model, urlParam("open"), false);
   if (urlParam("at")) showElement(model, urlParam("at"), true);
@@ -81,6 +86,9 @@ function markExpanded(app, opened) {
   app.dataset.expanded = String(opened);
   app.dataset.renderedSubcalls = String(document.querySelectorAll(".subcall").length);
   app.dataset.renderedCells = String(document.querySelectorAll("details.cell[open]").length);
+  // Rows the "failures only" filter leaves on screen (a hidden row has no offsetParent).
+  var visible = Array.prototype.filter.call(document.querySelectorAll(".subcall"), function (row) { return row.offsetParent !== null; });
+  app.dataset.visibleSubcalls = String(visible.length);
 }
 
 try {

@@ -39,17 +39,15 @@ function renderCall(model, call) {
     failed ? h("span", {class: "err-badge", text: "failed"}) : null,
   ];
   var row = h("div", {class: "subcall" + (failed ? " failed" : ""), id: call.id}, h("div", {class: "call-head"}, header));
-  row.appendChild(h("div", {class: "label", text: "prompt (" + fmtInt(d.prompt_chars) + " characters" +
-    (d.prompt_chars > d.prompt.length ? ", the first " + fmtInt(d.prompt.length) + " kept" : "") + ")"}));
-  row.appendChild(clip(d.prompt, CALL_TEXT_CHARS, "prompt"));
-  if (failed) {
-    row.appendChild(h("div", {class: "label", text: "error"}));
-    row.appendChild(clip(d.error, 2000, "error"));
-  } else {
-    row.appendChild(h("div", {class: "label", text: "reply (" + fmtInt(d.response_chars) + " characters" +
-      (d.response_chars > (d.response || "").length ? ", the first " + fmtInt((d.response || "").length) + " kept" : "") + ")"}));
-    row.appendChild(clip(d.response || "", CALL_TEXT_CHARS, "response"));
-  }
+  var asked = h("div", null, [h("div", {class: "label", text: "prompt (" + fmtInt(d.prompt_chars) + " characters" +
+    (d.prompt_chars > d.prompt.length ? ", the first " + fmtInt(d.prompt.length) + " kept" : "") + ")"}),
+    clip(d.prompt, CALL_TEXT_CHARS, "prompt")]);
+  var kept = (d.response || "").length;
+  var answered = failed
+    ? h("div", null, [h("div", {class: "label", text: "error"}), clip(d.error, 2000, "error")])
+    : h("div", null, [h("div", {class: "label", text: "reply (" + fmtInt(d.response_chars) + " characters" +
+      (d.response_chars > kept ? ", the first " + fmtInt(kept) + " kept" : "") + ")"}), clip(d.response || "", CALL_TEXT_CHARS, "response")]);
+  row.appendChild(h("div", {class: "call-body"}, [asked, answered]));
   if ((d.retries || []).length) {
     row.appendChild(h("div", {class: "label", text: "retries"}));
     row.appendChild(h("pre", {class: "text retry-list", text: retryText(d.retries)}));

@@ -140,7 +140,8 @@ fn a_sim_server_run_with_retries_and_failures_renders() {
         "--fault",
         "11:400",
     ]);
-    let trajectory = sim_run(&dir, &server, "sim-root-batch", &[]);
+    // Four at a time: the timeline shows the batch in three waves.
+    let trajectory = sim_run(&dir, &server, "sim-root-batch-p4", &[]);
     let page = view(&trajectory);
     let (_, expanded) = check_page(&browser, &trajectory, &page);
     assert!(
@@ -148,12 +149,34 @@ fn a_sim_server_run_with_retries_and_failures_renders() {
         "a failed sub-call is shown"
     );
     assert!(
+        expanded.dom.contains("peak 4 in flight"),
+        "the batch's parallelism is on the timeline"
+    );
+    assert!(
         expanded.dom.contains("class=\"retry-tick\""),
         "retries are on the timeline"
     );
-    assert!(expanded.app_number("data-failed-subcalls") >= 1);
+    let failed = expanded.app_number("data-failed-subcalls");
+    assert!(failed >= 1);
+    assert_eq!(
+        expanded.app_number("data-visible-subcalls"),
+        expected(&trajectory).details,
+        "no filter: all shown"
+    );
+    let filtered = load(&browser, &page, "failures=only&expand=all");
+    assert!(
+        filtered.console.is_empty(),
+        "console: {:?}",
+        filtered.console
+    );
+    assert_eq!(
+        filtered.app_number("data-visible-subcalls"),
+        failed,
+        "the filter leaves only the failures"
+    );
     let shot = target_dir().join("viewer-screenshot.png");
-    screenshot(&browser, &page, "", &shot, (1400, 1800));
+    // As it opens, with the batch's cell open at its fourth sub-call (the README's docs/viewer.png).
+    screenshot(&browser, &page, "open=sc-0-2-0-3", &shot, (1400, 2700));
     eprintln!("screenshot: {}", shot.display());
     std::fs::remove_dir_all(dir).unwrap();
 }
