@@ -68,13 +68,21 @@ function buildModel(data) {
     var child = call.detail.child_run_id;
     if (child !== undefined && child !== null) run(child).spawnedBy = call;
   });
-  runs.forEach(function (r) { r.status = runStatus(r); });
+  runs.forEach(function (r) {
+    r.status = runStatus(r);
+    r.children.sort(function (a, b) { return a - b; });
+  });
   var model = {
     data: data, meta: meta, records: records, runs: runs, root: run(0), outcome: outcome,
     calls: calls, counts: counts, complete: !!outcome,
   };
   model.stop = outcome ? null : describeStop(model);
   return model;
+}
+
+/** The runs by id (the top-level run first). */
+function sortedRuns(model) {
+  return Array.from(model.runs.values()).sort(function (a, b) { return a.id - b.id; });
 }
 
 /** `answered`, `failed` (with the error the parent saw) or `unfinished`, and the answer. */
@@ -91,8 +99,12 @@ function runStatus(r) {
 /** Where a trajectory without its outcome record stops, in words. */
 function describeStop(model) {
   var data = model.data;
-  var parts = ["The run did not finish: the trajectory has no outcome record, so its process was " +
-    "killed (or the run is still going)."];
+  // Files written before outcome records existed also have no start time.
+  var older = !model.meta.started_unix_ms;
+  var parts = [older
+    ? "The trajectory has no outcome record: it was written by an older rlm, or its run was killed."
+    : "The run did not finish: the trajectory has no outcome record, so its process was killed (or " +
+      "the run is still going)."];
   var last = null;
   for (var i = model.records.length - 1; i >= 0 && !last; i--) last = model.records[i];
   if (!last) {

@@ -87,7 +87,7 @@ function renderSettings(model) {
 function usageRow(label, u, cost) {
   var usage = u.usage || {};
   return [label, fmtInt(u.calls), fmtInt(u.failures), fmtInt(u.retries), fmtInt(usage.prompt_tokens),
-    fmtInt(usage.cached_tokens), fmtInt(usage.completion_tokens), fmtMs(u.ms), cost === undefined ? "–" : fmtUsd(cost)];
+    fmtInt(usage.cached_tokens), fmtInt(usage.completion_tokens), fmtMs(u.ms), fmtUsd(cost)];
 }
 
 function renderUsage(model) {

@@ -1,6 +1,6 @@
 // rlm trajectory viewer: the timeline (a Gantt chart) of the run: one lane per run for its model
 // calls, then, for each cell that made sub-calls, its calls packed into as many lanes as were in
-// flight at once (a batch's parallelism is its height), failures in red, retries as ticks.
+// flight at once (a batch's parallelism is its height, "N at once"), failures in red, retries as ticks.
 
 /** The end of the timeline: the outcome's duration, or the last thing that ended. */
 function timelineEnd(model) {
@@ -78,7 +78,7 @@ function cellRow(model, calls, total) {
   calls.forEach(function (c) { fns[c.detail.function] = (fns[c.detail.function] || 0) + 1; });
   var what = Object.keys(fns).map(function (f) { return f + " ×" + fns[f]; }).join(", ");
   var label = "run " + first.run + " · it " + first.iteration + " · cell " + (first.cell + 1) + " · " + what +
-    " · peak " + lanes + " in flight";
+    " · " + lanes + " at once";
   return row(label, label, lanes, bars);
 }
 
@@ -111,7 +111,7 @@ function renderTimeline(model) {
     axis.appendChild(h("span", {class: "tick", style: "left:" + (f * 100) + "%", text: fmtMs(f * total)}));
   });
   box.appendChild(h("div", {class: "tl-row"}, [h("div", {class: "tl-label", text: "time since the start"}), axis]));
-  model.runs.forEach(function (r) { if (r.iterations.length) box.appendChild(runRow(model, r, total)); });
+  sortedRuns(model).forEach(function (r) { if (r.iterations.length) box.appendChild(runRow(model, r, total)); });
   var byCell = [];
   model.callsByCell.forEach(function (calls) { byCell.push(calls); });
   byCell.sort(function (a, b) { return a[0].detail.started_ms - b[0].detail.started_ms; });

@@ -149,7 +149,7 @@ fn a_sim_server_run_with_retries_and_failures_renders() {
         "a failed sub-call is shown"
     );
     assert!(
-        expanded.dom.contains("peak 4 in flight"),
+        expanded.dom.contains("4 at once"),
         "the batch's parallelism is on the timeline"
     );
     assert!(
@@ -364,5 +364,65 @@ fn a_big_trajectory_is_ready_in_under_two_seconds() {
         expanded.app_number("data-ready-ms")
     );
     assert!(ready < 2000, "the page took {ready} ms to be ready");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// `value` without the fields added with the viewer (what an older rlm wrote).
+fn strip_new_fields(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            for key in [
+                "subcall_details",
+                "started_ms",
+                "started_unix_ms",
+                "retries",
+            ] {
+                map.remove(key);
+            }
+            map.values_mut().for_each(strip_new_fields);
+        }
+        Value::Array(items) => items.iter_mut().for_each(strip_new_fields),
+        _ => {}
+    }
+}
+
+#[test]
+fn a_trajectory_from_an_older_rlm_renders() {
+    let Some(browser) = browser("a_trajectory_from_an_older_rlm_renders") else {
+        return;
+    };
+    let dir = scratch_dir("browser-old");
+    let server = SimServerProcess::start(&["--latency-ms", "2", "--chunks", "4"]);
+    let trajectory = sim_run(&dir, &server, "sim-root-batch", &[]);
+    let mut old = String::new();
+    for mut line in records(&trajectory)
+        .into_iter()
+        .filter(|l| l["type"] != "outcome")
+    {
+        strip_new_fields(&mut line);
+        old.push_str(&line.to_string());
+        old.push('\n');
+    }
+    let old_path = dir.join("old.jsonl");
+    std::fs::write(&old_path, old).unwrap();
+    let page = view(&old_path);
+    let (collapsed, expanded) = check_page(&browser, &old_path, &page);
+    assert_eq!(collapsed.app_number("data-subcalls"), 4);
+    assert_eq!(collapsed.app_number("data-subcall-details"), 0);
+    assert!(
+        collapsed.dom.contains("has no timings"),
+        "the timeline says why it is empty"
+    );
+    assert!(
+        collapsed
+            .text_of("partial")
+            .unwrap_or_default()
+            .contains("written by an older rlm")
+    );
+    assert!(
+        expanded
+            .dom
+            .contains("4 sub-calls of this cell have no detail")
+    );
     std::fs::remove_dir_all(dir).unwrap();
 }

@@ -204,3 +204,69 @@ fn run_view_writes_the_page_for_an_answer_and_for_a_stopped_run() {
     assert!(assert_one_error_line(&output.stderr).contains("--view"));
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn run_view_writes_the_page_of_a_run_stopped_with_ctrl_c() {
+    let dir = scratch_dir("run-view-sigint");
+    // Sub-calls take ten minutes: only Ctrl-C ends this run in time.
+    let server = SimServerProcess::start(&["--latency-ms", "600000", "--chunks", "3"]);
+    let context = dir.join("context.txt");
+    std::fs::write(&context, "The magic number is 7654321.\n".repeat(100)).unwrap();
+    let (events, page) = (dir.join("events.jsonl"), dir.join("stopped.html"));
+    let child = std::process::Command::new(crate::support::RLM)
+        .args([
+            "run",
+            "--model",
+            "sim-root-batch",
+            "--base-url",
+            &server.url,
+            "--query",
+            "q",
+        ])
+        .arg("--context")
+        .arg(&context)
+        .arg("--events")
+        .arg(&events)
+        .arg("--view")
+        .arg(&page)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while !std::fs::read_to_string(&events)
+        .unwrap_or_default()
+        .contains("\"subcall_started\"")
+    {
+        assert!(
+            started.elapsed() < std::time::Duration::from_mins(1),
+            "the batch never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let pid = rustix::process::Pid::from_raw(i32::try_from(child.id()).unwrap()).unwrap();
+    rustix::process::kill_process(pid, rustix::process::Signal::INT).unwrap();
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(
+        stderr.contains(&format!("wrote {}", page.display())),
+        "{stderr}"
+    );
+    let data = page_data(&page);
+    let records = data["trajectory"]["records"].as_array().unwrap();
+    let outcome = records.last().unwrap();
+    assert_eq!(
+        outcome["type"], "outcome",
+        "the stopped run still ends with its outcome"
+    );
+    assert!(
+        outcome["error"].as_str().unwrap().contains("cancel"),
+        "{outcome}"
+    );
+    assert_eq!(
+        outcome["iterations"], 1,
+        "the first turn finished before the batch began"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
