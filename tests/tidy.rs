@@ -1,6 +1,6 @@
 //! Repository-wide rules checked as tests: every Rust file opens with a `//!` doc saying what it is for,
-//! no source file passes 450 lines, every declared dependency is used, and the crates depend on each
-//! other only in the documented direction (docs/ARCHITECTURE.md).
+//! no source file (nor web asset) passes 450 lines, every declared dependency is used, and the crates
+//! depend on each other only in the documented direction (docs/ARCHITECTURE.md).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -101,8 +101,27 @@ fn crates_depend_only_in_the_documented_direction() {
     assert!(client.is_empty(), "rlm-client must know no other rlm crate");
 }
 
-/// Longest a source file under `crates/*/src` or `src` may be: a longer file holds more than one idea.
+/// Longest a source file under `crates/*/src` or `src` (or a web asset under `crates/*/assets`) may
+/// be: a longer file holds more than one idea.
 const MAX_LINES: usize = 450;
+
+/// The JavaScript, CSS and HTML files under `dir` (the viewer's assets), recursively.
+fn asset_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            asset_files(&path, out);
+        } else if path
+            .extension()
+            .is_some_and(|ext| ext == "js" || ext == "css" || ext == "html")
+        {
+            out.push(path);
+        }
+    }
+}
 
 #[test]
 fn no_source_file_is_longer_than_450_lines() {
@@ -115,8 +134,15 @@ fn no_source_file_is_longer_than_450_lines() {
         .flatten()
     {
         rust_files(&entry.path().join("src"), &mut files);
+        asset_files(&entry.path().join("assets"), &mut files);
     }
     assert!(files.len() > 50, "found only {} source files", files.len());
+    assert!(
+        files
+            .iter()
+            .any(|f| f.extension().is_some_and(|e| e == "js")),
+        "the viewer's scripts are checked too"
+    );
     let long: Vec<String> = files
         .iter()
         .filter_map(|path| {

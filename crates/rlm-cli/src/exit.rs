@@ -26,8 +26,10 @@ Exit codes:
   1  any other failure (sandbox failure, unwritable trajectory, wrong demo answer,
      demo speedup below 5x with the default settings)
   2  usage error: bad flag values, unknown provider, missing API key, unwritable --trajectory
+     or --view
   3  input error: unreadable context file, invalid UTF-8 or JSON, context over --max-context-size;
-     for rlm eval run, invalid task lines (reported by line number after the others ran)
+     for rlm eval run, invalid task lines (reported by line number after the others ran);
+     for rlm view and rlm trajectory export, a file that is not a trajectory
   4  provider error: the model API failed after every retry, or could not be reached
   5  limit reached: timeout, token or cost budget, sub-call or error limit (partial answer
      printed), or no answer after the last iteration (nothing printed on stdout)

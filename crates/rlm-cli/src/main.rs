@@ -11,6 +11,10 @@
 //! - `rlm eval gen|run|report`: generated long-context suites, task files run with an RLM and/or a plain
 //!   model call (`--method rlm|direct`, `--jobs`, resumable), and reports with confidence intervals
 //!   (docs/EVAL.md).
+//! - `rlm view run.jsonl [-o run.html] [--open]`: a trajectory as one self-contained HTML page (no
+//!   network needed), also for a killed run's file; `rlm run --view FILE.html` writes it at the end of a
+//!   run. `rlm trajectory export run.jsonl --format rlms -o out.jsonl`: the reference Python library's
+//!   log format (docs/VIEWER.md).
 //! - `rlm sim-server --port P`: serves that simulated model until Ctrl-C; prints its base URL first.
 //!
 //! Keys come from `OPENAI_API_KEY` / `ANTHROPIC_API_KEY`, or the variable named by `--api-key-env`;
@@ -47,8 +51,9 @@
 //! Modules: `args` (clap), `exit` (error classes and codes), `input` (reading the context), `provider`
 //! (clients from flags and environment), `live` (the live view), `outputs` (the events feed and the
 //! trajectory file), `progress` (events to a bar or lines), `report` (human and
-//! JSON output), `commands::{run, eval, demo, sim_server}` (`commands::engine` builds the `Rlm` of `run`
-//! and `eval run`).
+//! JSON output), `viewer` (the HTML page of a trajectory, from the assets in `assets/viewer/`),
+//! `commands::{run, view, trajectory, eval, demo, sim_server}` (`commands::engine` builds the `Rlm` of
+//! `run` and `eval run`).
 #![forbid(unsafe_code)]
 
 mod args;
@@ -61,6 +66,7 @@ mod outputs;
 mod progress;
 mod provider;
 mod report;
+mod viewer;
 
 use std::process::ExitCode;
 
@@ -92,6 +98,8 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Run(args) => commands::run::run(*args).await,
+            Command::View(args) => commands::view::run(&args),
+            Command::Trajectory(command) => commands::trajectory::run(command),
             Command::Eval(command) => commands::eval::run(command).await,
             Command::Demo(args) => commands::demo::run(*args).await,
             Command::SimServer(args) => commands::sim_server::run(args).await,

@@ -1,15 +1,22 @@
 //! Integration tests of the `rlm` binary, driven as a user would run it (assert_cmd): the demo, `run`
-//! against a `sim-server` child process, and the exit code and message of every error class.
+//! against a `sim-server` child process, the exit code and message of every error class, `view` and
+//! `trajectory export`, and the viewer in a headless browser.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "cli/adaptive.rs"]
 mod adaptive;
+#[path = "cli/browser.rs"]
+mod browser;
+#[path = "cli/browser_support.rs"]
+mod browser_support;
 #[path = "cli/demo.rs"]
 mod demo;
 #[path = "cli/errors.rs"]
 mod errors;
 #[path = "cli/eval.rs"]
 mod eval;
+#[path = "cli/export.rs"]
+mod export;
 #[path = "cli/hostile.rs"]
 mod hostile;
 #[path = "cli/prices.rs"]
@@ -26,3 +33,5 @@ mod sim_server;
 mod streaming;
 #[path = "cli/support.rs"]
 mod support;
+#[path = "cli/view.rs"]
+mod view;

@@ -13,7 +13,7 @@ use rlm_repl::ContextValue;
 use crate::engine::millis;
 use crate::rlm::{Done, run_metadata};
 use crate::run::RunShared;
-use crate::trajectory::{IterationRecord, TrajectoryRecord};
+use crate::trajectory::{IterationRecord, OutcomeRecord, TrajectoryRecord};
 use crate::{Context, Finish, PartialRun, Rlm, RlmAnswer, RlmError};
 
 /// Characters assumed per token when fitting the context to a window: fewer than English prose
@@ -80,10 +80,17 @@ impl Rlm {
             model_ms: millis(started.elapsed()),
             cells_ms: 0,
             usage: reply.usage,
+            started_ms: Some(0),
+            retries: Vec::new(),
         }));
         let mut metadata = run_metadata(settings, None);
         metadata.context_chars = context_chars;
-        let done = Done::collect(&shared, settings, metadata, started);
+        metadata.started_unix_ms = Some(shared.started_unix_ms);
+        let mut done = Done::collect(&shared, settings, metadata, started);
+        done.push_outcome(
+            &shared,
+            OutcomeRecord::answered(reply.text.trim(), Finish::Final, 1),
+        );
         Ok(RlmAnswer {
             answer: reply.text.trim().to_owned(),
             finished: Finish::Final,
@@ -127,7 +134,10 @@ fn timeout_error(after: Duration, shared: &RunShared) -> RlmError {
 /// Fills in the usage, cost, duration and trajectory of a failed direct call.
 fn with_run(mut error: RlmError, shared: &RunShared, started: Instant) -> RlmError {
     let settings = &shared.settings;
-    let done = Done::collect(shared, settings, run_metadata(settings, None), started);
+    let mut metadata = run_metadata(settings, None);
+    metadata.started_unix_ms = Some(shared.started_unix_ms);
+    let mut done = Done::collect(shared, settings, metadata, started);
+    done.push_outcome(shared, OutcomeRecord::failed(&error, 0));
     if let Some(partial) = error.partial_run_mut() {
         partial.usage = done.usage;
         partial.cost_usd = done.cost_usd;

@@ -77,13 +77,17 @@ fn observer(events: &EventSink, depth: usize) -> CallObserver {
             attempt,
             wait,
             error,
-        } => events.emit(&Event::Retrying {
-            depth,
-            model: model.clone(),
-            attempt: *attempt,
-            wait: *wait,
-            error: error.clone(),
-        }),
+        } => {
+            // The retry also goes to the trajectory record of the call being made, if any.
+            crate::trace::note_retry(*attempt, *wait, error);
+            events.emit(&Event::Retrying {
+                depth,
+                model: model.clone(),
+                attempt: *attempt,
+                wait: *wait,
+                error: error.clone(),
+            });
+        }
         CallEvent::ConcurrencyLimitChanged {
             model,
             previous,

@@ -65,15 +65,18 @@
 //! `subcall_batch`. The trajectory writes as JSON Lines: run metadata first (models, limits, context kind
 //! and length; never the context, never a key), then one record per iteration of every run (root and
 //! child runs share the file, told apart by `run_id`) with the messages appended since the previous
-//! request, the reply, code blocks, cell results, timings and usage, and one record per compaction.
+//! request, the reply, code blocks, cell results (each with its sub-calls: prompt and reply excerpts,
+//! model, timing, tokens, error, retries), timings and usage, one record per compaction, and last the
+//! outcome (answer or error, usage per model and depth, cost). `Trajectory::to_rlms_lines` exports it to
+//! the reference Python library's log format (docs/VIEWER.md).
 //!
 //! # Modules
 //! `builder` (RlmBuilder), `settings` (validation, the shared configuration), `models` (the reachable
 //! models), `layers` (the client stack), `accounting` (the budget layer), `rlm` (Rlm, the completion
 //! path), `engine` (one run at one depth), `handler` (`rlm_repl::SubcallHandler`: `llm_*` to sub-models,
 //! `rlm_*` to child runs), `run` (per-completion stacks, meters and records), `budget`, `sandbox_slots`,
-//! `limits`, `compaction`, `history`, `events`, `trajectory`, `session`, `answer`, `context`, `error`,
-//! `parse`.
+//! `limits`, `compaction`, `history`, `events`, `trace` (which call a retry belongs to), `trajectory`,
+//! `session`, `answer`, `context`, `error`, `parse`.
 #![forbid(unsafe_code)]
 // `RlmError::Provider` carries the `ClientError` by value (the contracted API, matched on by the CLI);
 // errors are rare, so their size does not matter.
@@ -102,6 +105,7 @@ mod sandbox_slots;
 mod session;
 mod settings;
 mod stream;
+mod trace;
 mod trajectory;
 
 pub use answer::{Finish, PartialRun, RlmAnswer, UsageSummary};
@@ -119,6 +123,8 @@ pub use sandbox_slots::DEFAULT_MAX_LIVE_SANDBOXES;
 pub use session::Session;
 pub use stream::{RunCanceller, RunStream, RunUpdate};
 pub use trajectory::{
-    CellRecord, ChildRunRecord, CompactionRecord, IterationRecord, LimitsRecord, RunMetadata,
-    Trajectory, TrajectoryError, TrajectoryRecord, TrajectoryWriter,
+    CellRecord, ChildRunRecord, CompactionRecord, IterationRecord, LimitsRecord, OutcomeRecord,
+    PROMPT_EXCERPT_CHARS, PartialTrajectory, RESPONSE_EXCERPT_CHARS, RETRY_ERROR_CHARS,
+    RetryRecord, RunMetadata, SubcallDetail, Trajectory, TrajectoryError, TrajectoryRecord,
+    TrajectoryWriter,
 };

@@ -12,7 +12,7 @@ use crate::handler::Handler;
 use crate::run::RunShared;
 use crate::settings::Settings;
 use crate::stream::{CancelSignal, StreamWiring};
-use crate::trajectory::{LimitsRecord, RunMetadata};
+use crate::trajectory::{LimitsRecord, OutcomeRecord, RunMetadata, TrajectoryRecord};
 use crate::{
     Context, Event, PartialRun, RlmAnswer, RlmBuilder, RlmError, RunStream, RunUpdate, Session,
     Trajectory, UsageSummary, context,
@@ -183,9 +183,11 @@ pub(crate) async fn complete(
             bytes,
             duration: load_started.elapsed(),
         });
-        shared
-            .events
-            .send(|| RunUpdate::Metadata(run_metadata(settings, Some(&context_loaded))));
+        shared.events.send(|| {
+            let mut metadata = run_metadata(settings, Some(&context_loaded));
+            metadata.started_unix_ms = Some(shared.started_unix_ms);
+            RunUpdate::Metadata(metadata)
+        });
         let spec = RunSpec {
             depth: 0,
             run_id: 0,
@@ -228,8 +230,16 @@ pub(crate) async fn complete(
         }
     };
     slot.handler.bind(None);
-    let metadata = run_metadata(settings, loaded.as_ref());
-    let done = Done::collect(&shared, settings, metadata, started);
+    let mut metadata = run_metadata(settings, loaded.as_ref());
+    metadata.started_unix_ms = Some(shared.started_unix_ms);
+    let mut done = Done::collect(&shared, settings, metadata, started);
+    let outcome = match &result {
+        Ok(outcome) => {
+            OutcomeRecord::answered(&outcome.answer, outcome.finished, outcome.iterations)
+        }
+        Err(error) => OutcomeRecord::failed(error, done.root_iterations()),
+    };
+    done.push_outcome(&shared, outcome);
     match result {
         Ok(outcome) => Ok(RlmAnswer {
             answer: outcome.answer,
@@ -281,6 +291,18 @@ impl Done {
         }
     }
 
+    /// Adds `outcome`, with the completion's usage, cost and duration, as the last record (and
+    /// streams it).
+    pub(crate) fn push_outcome(&mut self, shared: &RunShared, outcome: OutcomeRecord) {
+        let record = TrajectoryRecord::Outcome(outcome.with_totals(
+            &self.usage,
+            &shared.settings.prices,
+            crate::engine::millis(self.duration),
+        ));
+        shared.events.send(|| RunUpdate::Record(record.clone()));
+        self.trajectory.records.push(record);
+    }
+
     /// Iterations of the top-level run (id 0) that were recorded, the final-answer request excluded.
     fn root_iterations(&self) -> usize {
         self.trajectory
@@ -320,5 +342,6 @@ pub(crate) fn run_metadata(settings: &Settings, loaded: Option<&LoadedContext>) 
         context_kind: loaded.map_or("text", context::kind_name).to_owned(),
         context_chars: loaded.map_or(0, |l| l.facts.total_length),
         context_index: loaded.map_or(0, |l| l.index),
+        started_unix_ms: None,
     }
 }

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use rlm_client::{LlmClient, UsageMeter, UsageReport};
 use tokio::sync::mpsc::UnboundedSender;
@@ -15,7 +16,7 @@ use crate::layers::{StackFor, stack};
 use crate::models::ModelEntry;
 use crate::settings::Settings;
 use crate::stream::RunUpdate;
-use crate::trajectory::TrajectoryRecord;
+use crate::trajectory::{SubcallDetail, TrajectoryRecord};
 
 /// One completion's shared state.
 pub(crate) struct RunShared {
@@ -34,6 +35,13 @@ pub(crate) struct RunShared {
     next_run_id: AtomicU64,
     /// This completion's id in prompt-cache keys (see [`RunShared::cache_key`]).
     cache_id: String,
+    /// When the completion started: the origin of every `started_ms` in the trajectory.
+    pub(crate) started: Instant,
+    /// The same instant in milliseconds since the Unix epoch.
+    pub(crate) started_unix_ms: u64,
+    /// Sub-call details not yet claimed by a cell record, by the id of the run whose code made them.
+    subcalls: Mutex<BTreeMap<u64, Vec<SubcallDetail>>>,
+    next_batch_id: AtomicU64,
 }
 
 impl RunShared {
@@ -80,6 +88,12 @@ impl RunShared {
             records: Mutex::new(Vec::new()),
             next_run_id: AtomicU64::new(1),
             cache_id: new_cache_id(),
+            started: Instant::now(),
+            started_unix_ms: SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, crate::engine::millis),
+            subcalls: Mutex::new(BTreeMap::new()),
+            next_batch_id: AtomicU64::new(1),
         })
     }
 
@@ -116,6 +130,35 @@ impl RunShared {
     /// every turn of one run shares a key and parallel child runs do not crowd one key.
     pub(crate) fn cache_key(&self, run_id: u64) -> String {
         format!("rlm-{}.{run_id}", self.cache_id)
+    }
+
+    /// A new id for a batch of sub-calls.
+    pub(crate) fn next_batch_id(&self) -> u64 {
+        self.next_batch_id.fetch_add(1, Ordering::SeqCst)
+    }
+
+    /// Milliseconds from the completion's start to `at`.
+    pub(crate) fn offset_ms(&self, at: Instant) -> u64 {
+        crate::engine::millis(at.saturating_duration_since(self.started))
+    }
+
+    /// Keeps the detail of a sub-call made by the code of run `run_id`, for its cell record.
+    pub(crate) fn log_subcall(&self, run_id: u64, detail: SubcallDetail) {
+        self.subcalls
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(run_id)
+            .or_default()
+            .push(detail);
+    }
+
+    /// The sub-call details of run `run_id` not yet claimed (those of the cell that just ran).
+    pub(crate) fn take_subcalls(&self, run_id: u64) -> Vec<SubcallDetail> {
+        self.subcalls
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&run_id)
+            .unwrap_or_default()
     }
 
     /// Appends a trajectory record (and streams it).

@@ -24,6 +24,7 @@ mod run_loop;
 mod session;
 mod streaming;
 mod streaming_http;
+mod subcall_details;
 mod subcalls;
 mod token_counts;
 mod trajectory;

@@ -35,7 +35,11 @@ async fn trajectory_round_trips_through_json_lines_and_a_file() {
     let mut buffer = Vec::new();
     trajectory.write_jsonl(&mut buffer).unwrap();
     let text = String::from_utf8(buffer.clone()).unwrap();
-    assert_eq!(text.lines().count(), 4);
+    assert_eq!(
+        text.lines().count(),
+        5,
+        "metadata, three iterations, the outcome"
+    );
     let first_line = text.lines().next().unwrap();
     assert!(first_line.contains("\"type\":\"run\""), "{first_line}");
     assert!(

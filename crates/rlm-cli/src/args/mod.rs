@@ -1,6 +1,6 @@
-//! Command-line flags of `rlm` (clap derive): the subcommands (`run`, `eval`, `demo`, `sim-server`),
-//! their flags (`run`, `engine` (shared by `run` and `eval run`), `eval`, `demo`, `shared`) and the
-//! value parsers (`parse`).
+//! Command-line flags of `rlm` (clap derive): the subcommands (`run`, `view`, `trajectory`, `eval`,
+//! `demo`, `sim-server`), their flags (`run`, `engine` (shared by `run` and `eval run`), `view` (`view`
+//! and `trajectory export`), `eval`, `demo`, `shared`) and the value parsers (`parse`).
 
 mod demo;
 mod engine;
@@ -8,6 +8,7 @@ mod eval;
 pub(crate) mod parse;
 mod run;
 mod shared;
+mod view;
 
 use clap::{Parser, Subcommand};
 
@@ -16,6 +17,7 @@ pub(crate) use engine::EngineArgs;
 pub(crate) use eval::{EvalCommand, EvalGenArgs, EvalReportArgs, EvalRunArgs};
 pub(crate) use run::RunArgs;
 pub(crate) use shared::{ProviderArgs, ProviderKind, SimArgs, SubModelSpec};
+pub(crate) use view::{ExportArgs, ExportFormat, TrajectoryCommand, ViewArgs};
 
 use crate::exit::EXIT_CODES_HELP;
 
@@ -35,6 +37,12 @@ pub(crate) enum Command {
     /// Answer a query about a context file with a real model.
     #[command(after_help = EXIT_CODES_HELP)]
     Run(Box<RunArgs>),
+    /// Write a trajectory as one self-contained HTML page (no network needed to read it).
+    #[command(after_help = EXIT_CODES_HELP)]
+    View(ViewArgs),
+    /// Work with trajectory files: export them to other tools' formats.
+    #[command(subcommand)]
+    Trajectory(TrajectoryCommand),
     /// Offline demo: the sequential vs batch haystack search against a simulated model (no key needed).
     #[command(after_help = EXIT_CODES_HELP)]
     Demo(Box<DemoArgs>),

@@ -30,6 +30,10 @@ pub(crate) struct RunArgs {
     /// Write the run's trajectory (JSON Lines) to this file (checked before the first model call).
     #[arg(long, value_name = "FILE.jsonl")]
     pub(crate) trajectory: Option<PathBuf>,
+    /// At the end of the run (also a failed or interrupted one), write the trajectory as a
+    /// self-contained HTML page to this file (see `rlm view`).
+    #[arg(long, value_name = "FILE.html")]
+    pub(crate) view: Option<PathBuf>,
     /// Print one JSON object on stdout (answer, how it was reached, iterations, usage, cost,
     /// duration, trajectory) and no progress.
     #[arg(long)]

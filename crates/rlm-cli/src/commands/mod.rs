@@ -6,3 +6,5 @@ pub(crate) mod engine;
 pub(crate) mod eval;
 pub(crate) mod run;
 pub(crate) mod sim_server;
+pub(crate) mod trajectory;
+pub(crate) mod view;

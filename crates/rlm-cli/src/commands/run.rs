@@ -2,7 +2,8 @@
 //! a run stopped by a limit or a provider failure still writes its trajectory and reports its usage.
 //! Everything that can be checked before the first (paid) model call is: flags, keys, prices, the
 //! trajectory and events paths, the context. The run is streamed (`drive`): shown live, its events
-//! and trajectory written as they happen, Ctrl-C stops it cleanly.
+//! and trajectory written as they happen, Ctrl-C stops it cleanly. `--view` writes the trajectory as an
+//! HTML page at the end, also for a run that stopped.
 
 use std::path::Path;
 
@@ -14,6 +15,7 @@ use std::io::IsTerminal;
 use crate::args::RunArgs;
 use crate::commands::drive::{Outputs, drive};
 use crate::commands::engine::{attempt_timeout, build_rlm, check_prices, missing_key_hint, prices};
+use crate::commands::view;
 use crate::exit::CliError;
 use crate::input::read_context;
 use crate::live::Live;
@@ -37,6 +39,7 @@ pub(crate) async fn run(args: RunArgs) -> Result<(), CliError> {
         .map(TrajectoryFile::create)
         .transpose()?;
     let events = args.events.as_deref().map(EventsFeed::open).transpose()?;
+    let view = args.view.as_deref().map(view::check_writable).transpose()?;
     let format: ContextFormat = args.context_format.parse().map_err(CliError::usage)?;
     let context = read_context(&args.context, format, args.engine.max_context_size)?;
     if context.bytes() == 0 {
@@ -77,6 +80,10 @@ pub(crate) async fn run(args: RunArgs) -> Result<(), CliError> {
             if let Some(feed) = &mut outputs.events {
                 feed.outcome("failed", report::error_json(&error, &prices, saved));
             }
+            if let Some(path) = &view {
+                let trajectory = error.run.as_ref().map(|run| &run.trajectory);
+                view::write_run_view(path, trajectory, saved, args.quiet);
+            }
             print_failure(&error, &args, &prices, saved, events_on_stdout);
             return Err(error);
         }
@@ -90,6 +97,9 @@ pub(crate) async fn run(args: RunArgs) -> Result<(), CliError> {
     let saved = save_trajectory(args.trajectory.as_deref(), &answer.trajectory);
     if let Some(feed) = &mut outputs.events {
         feed.outcome("answer", report::answer_json(&answer, &prices, saved));
+    }
+    if let Some(path) = &view {
+        view::write_run_view(path, Some(&answer.trajectory), saved, args.quiet);
     }
     if args.json {
         println!("{}", report::answer_json(&answer, &prices, saved));

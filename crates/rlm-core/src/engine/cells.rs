@@ -7,6 +7,7 @@ use rlm_repl::{CellResult, truncate_middle};
 
 use super::Engine;
 use crate::RlmError;
+use crate::trajectory::SubcallDetail;
 
 /// What the model is told when `FINAL` / `FINAL_VAR` from code gave an empty answer.
 const EMPTY_FROM_CODE: &str = "FINAL / FINAL_VAR was called from code with an empty value, so it is \
@@ -21,10 +22,18 @@ pub(super) fn is_blank(answer: &str) -> bool {
 #[derive(Default)]
 pub(super) struct CellsOutcome {
     pub(super) cells: Vec<CellResult>,
+    /// For each cell: when it started and the details of its sub-calls.
+    pub(super) traces: Vec<CellTrace>,
     /// One text per block for the next user turn, plus notes (undefined `FINAL_VAR`).
     pub(super) feedback: Vec<String>,
     pub(super) answer: Option<String>,
     pub(super) duration: Duration,
+}
+
+/// When a cell started (milliseconds from the completion's start) and the sub-calls it made.
+pub(super) struct CellTrace {
+    pub(super) started_ms: u64,
+    pub(super) subcalls: Vec<SubcallDetail>,
 }
 
 impl Engine<'_> {
@@ -34,7 +43,13 @@ impl Engine<'_> {
         let mut outcome = CellsOutcome::default();
         let cap = self.shared.settings.sandbox_limits.output_cap_chars;
         for (index, code) in blocks.iter().enumerate() {
+            let cell_started = Instant::now();
             let cell = self.execute(code).await?;
+            // Sub-calls still running when a cell passed its wall-clock limit land in the next cell.
+            outcome.traces.push(CellTrace {
+                started_ms: self.shared.offset_ms(cell_started),
+                subcalls: self.shared.take_subcalls(self.spec.run_id),
+            });
             if let Some(note) = &cell.restart {
                 tracing::warn!(depth = self.spec.depth, "the sandbox process was restarted");
                 self.shared.events.emit(&crate::Event::SandboxRestarted {

@@ -75,6 +75,7 @@ impl Engine<'_> {
     /// or missing variable) is no answer at all.
     pub(super) async fn final_request(&mut self, iteration: usize) -> Result<RunOutcome, RlmError> {
         self.iteration = iteration;
+        self.iteration_started = std::time::Instant::now();
         self.shared.events.emit(&crate::Event::IterationStarted {
             depth: self.spec.depth,
             run_id: self.spec.run_id,

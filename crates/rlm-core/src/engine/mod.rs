@@ -28,6 +28,7 @@ use crate::answer::Finish;
 use crate::history::History;
 use crate::parse;
 use crate::run::RunShared;
+use crate::trajectory::RetryRecord;
 use crate::{Event, PartialRun, RlmError};
 
 /// Who is running and on what.
@@ -106,6 +107,8 @@ struct Engine<'a> {
     iteration: usize,
     /// The prompt-cache hint of this run's model calls (`None` when prompt caching is off).
     cache: Option<PromptCache>,
+    /// When the iteration in progress started.
+    iteration_started: Instant,
 }
 
 /// One model reply.
@@ -113,6 +116,8 @@ struct Reply {
     text: String,
     usage: Usage,
     elapsed: Duration,
+    /// Retries of the call.
+    retries: Vec<RetryRecord>,
 }
 
 impl<'a> Engine<'a> {
@@ -166,6 +171,7 @@ impl<'a> Engine<'a> {
             consecutive_errors: 0,
             iteration: 0,
             cache,
+            iteration_started: Instant::now(),
         }
     }
 
@@ -214,7 +220,8 @@ impl<'a> Engine<'a> {
             })
             .await
         };
-        let completion = match streamed.await {
+        let (streamed, retries) = crate::trace::traced(self.shared.started, streamed).await;
+        let completion = match streamed {
             Ok(completion) => completion,
             Err(source) => {
                 return Err(budget.limit_error().unwrap_or(RlmError::Provider {
@@ -227,6 +234,7 @@ impl<'a> Engine<'a> {
             text: completion.text,
             usage: completion.usage,
             elapsed: started.elapsed(),
+            retries,
         })
     }
 
@@ -253,6 +261,7 @@ impl<'a> Engine<'a> {
             max: settings.max_iterations,
         });
         let started = Instant::now();
+        self.iteration_started = started;
         self.compact_if_needed(iteration).await?;
         let messages = self.history.take_new();
         let reply = self.call_model().await?;
@@ -273,8 +282,13 @@ impl<'a> Engine<'a> {
                 .answer_from_text(&reply.text, &mut outcome.feedback)
                 .await;
         }
-        self.shared
-            .record(self.iteration_record(iteration, messages, &reply, &blocks, &outcome));
+        self.shared.record(self.iteration_record(
+            iteration,
+            messages,
+            &reply,
+            &blocks,
+            &mut outcome,
+        ));
         self.shared.events.emit(&Event::IterationFinished {
             depth: self.spec.depth,
             run_id: self.spec.run_id,

@@ -1,9 +1,10 @@
-//! The trajectory records of a run's iterations: what was sent, what came back, what each cell did.
+//! The trajectory records of a run's iterations: what was sent, what came back, what each cell did
+//! (with the detail of its sub-calls), and when.
 
 use rlm_client::Message;
 use rlm_repl::CellResult;
 
-use super::cells::CellsOutcome;
+use super::cells::{CellTrace, CellsOutcome};
 use super::{Engine, Reply};
 use crate::trajectory::{CellRecord, IterationRecord, TrajectoryRecord};
 
@@ -15,11 +16,17 @@ impl Engine<'_> {
         messages: Vec<Message>,
         reply: &Reply,
         blocks: &[String],
-        outcome: &CellsOutcome,
+        outcome: &mut CellsOutcome,
     ) -> TrajectoryRecord {
         let mut record = self.record(iteration, messages, reply, outcome.answer.clone());
         record.code_blocks = blocks.to_vec();
-        record.cells = outcome.cells.iter().map(cell_record).collect();
+        let traces = std::mem::take(&mut outcome.traces);
+        record.cells = outcome
+            .cells
+            .iter()
+            .zip(traces)
+            .map(|(cell, trace)| cell_record(cell, trace))
+            .collect();
         record.cells_ms = millis(outcome.duration);
         TrajectoryRecord::Iteration(record)
     }
@@ -59,11 +66,13 @@ impl Engine<'_> {
             model_ms: millis(reply.elapsed),
             cells_ms: 0,
             usage: reply.usage,
+            started_ms: Some(self.shared.offset_ms(self.iteration_started)),
+            retries: reply.retries.clone(),
         }
     }
 }
 
-fn cell_record(cell: &CellResult) -> CellRecord {
+fn cell_record(cell: &CellResult, trace: CellTrace) -> CellRecord {
     CellRecord {
         stdout: cell.stdout.clone(),
         error: cell.error.clone(),
@@ -73,6 +82,8 @@ fn cell_record(cell: &CellResult) -> CellRecord {
         subcalls: cell.subcalls.len(),
         failed_subcalls: cell.subcalls.iter().filter(|s| s.error).count(),
         restart: cell.restart.clone(),
+        started_ms: Some(trace.started_ms),
+        subcall_details: trace.subcalls,
     }
 }
 

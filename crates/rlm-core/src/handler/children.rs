@@ -3,6 +3,7 @@
 //! sharing the completion's budget, meters and trajectory.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use futures::StreamExt;
 use rlm_repl::{Sandbox, SandboxConfig, SubcallError, SubcallErrorKind};
@@ -10,6 +11,7 @@ use rlm_repl::{Sandbox, SandboxConfig, SubcallError, SubcallErrorKind};
 use rlm_client::Usage;
 
 use super::Handler;
+use super::detail::Answered;
 use crate::engine::{self, RunSpec};
 use crate::run::RunShared;
 use crate::trajectory::{ChildRunRecord, TrajectoryRecord};
@@ -24,15 +26,17 @@ const CHILD_QUERY: &str = "The context holds a request from another model, with 
 Carry out the request and answer it.";
 
 impl Handler {
-    /// Runs one child at depth + 1 on `prompt` with the sub-model `model` (default: the default one).
+    /// Runs one child at depth + 1 on `prompt` with the sub-model `model` (default: the default one);
+    /// returns the child's run id (once its record is written) and its answer.
     pub(super) async fn child(
         &self,
         shared: &Arc<RunShared>,
         prompt: String,
         model: Option<String>,
-    ) -> Result<String, SubcallError> {
+    ) -> (Option<u64>, Result<String, SubcallError>) {
         let depth = self.depth + 1;
         let _slot = shared.settings.sandbox_slots.acquire(depth).await;
+        let started = Instant::now();
         let run_id = shared.next_run_id();
         let query = if prompt.chars().count() <= CHILD_QUERY_MAX_CHARS {
             prompt.clone()
@@ -48,16 +52,26 @@ impl Handler {
         let failed = |what: &str, e: &dyn std::fmt::Display| {
             SubcallError::new(SubcallErrorKind::Other, format!("child RLM {what}: {e}"))
         };
-        let sandbox = Sandbox::new(config, handler).map_err(|e| failed("could not start", &e))?;
-        let loaded = sandbox
-            .load_context(child_context.into_value())
-            .await
-            .map_err(|e| failed("could not load its context", &e))?;
+        let sandbox = match Sandbox::new(config, handler) {
+            Ok(sandbox) => sandbox,
+            Err(e) => return (None, Err(failed("could not start", &e))),
+        };
+        let loaded = match sandbox.load_context(child_context.into_value()).await {
+            Ok(loaded) => loaded,
+            Err(e) => return (None, Err(failed("could not load its context", &e))),
+        };
         shared.record(TrajectoryRecord::ChildRun(ChildRunRecord {
             run_id,
             parent_run_id: self.run_id,
             depth,
             context_chars: loaded.facts.total_length,
+            model: shared
+                .settings
+                .subs
+                .get(model.as_deref())
+                .map(|entry| entry.name.clone())
+                .unwrap_or_default(),
+            started_ms: Some(shared.offset_ms(started)),
         }));
         let spec = RunSpec {
             depth,
@@ -67,10 +81,11 @@ impl Handler {
             model,
             metadata: context::metadata(&loaded),
         };
-        engine::run(shared, &sandbox, spec)
+        let result = engine::run(shared, &sandbox, spec)
             .await
             .map(|outcome| outcome.answer)
-            .map_err(|e| child_error(&e))
+            .map_err(|e| child_error(&e));
+        (Some(run_id), result)
     }
 
     /// Runs children for `prompts`, at most `max_concurrent` at a time, answers in input order.
@@ -79,21 +94,29 @@ impl Handler {
         shared: &Arc<RunShared>,
         prompts: Vec<String>,
         max_concurrent: usize,
-    ) -> Vec<Result<String, SubcallError>> {
+    ) -> Vec<Answered> {
         let mut tally = self.tally(prompts.len());
         let model = shared.settings.subs.default.clone();
-        let mut indexed: Vec<(usize, Result<String, SubcallError>)> = futures::stream::iter(
-            prompts.into_iter().enumerate(),
-        )
-        .map(|(index, prompt)| async move { (index, self.child(shared, prompt, None).await) })
-        .buffer_unordered(max_concurrent)
-        .inspect(|(index, result)| {
-            tally.finished(shared, *index, &model, Usage::default(), result);
-        })
-        .collect()
-        .await;
+        let mut indexed: Vec<(usize, Answered)> =
+            futures::stream::iter(prompts.into_iter().enumerate())
+                .map(|(index, prompt)| {
+                    let model = &model;
+                    async move {
+                        let started = Instant::now();
+                        let (child_run_id, result) = self.child(shared, prompt, None).await;
+                        let mut answered = Answered::new(model, started, result);
+                        answered.child_run_id = child_run_id;
+                        (index, answered)
+                    }
+                })
+                .buffer_unordered(max_concurrent)
+                .inspect(|(index, answered)| {
+                    tally.finished(shared, *index, &model, Usage::default(), &answered.result);
+                })
+                .collect()
+                .await;
         indexed.sort_by_key(|(index, _)| *index);
-        indexed.into_iter().map(|(_, result)| result).collect()
+        indexed.into_iter().map(|(_, answered)| answered).collect()
     }
 }
 

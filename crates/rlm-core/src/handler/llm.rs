@@ -2,15 +2,16 @@
 //! model's window fails at once, with no provider call and no sub-call counted.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use futures::StreamExt;
-use rlm_client::{
-    BatchOptions, Completion, CompletionRequest, Message, Usage, count_tokens, estimate_tokens,
-};
+use rlm_client::{Completion, CompletionRequest, Message, Usage, count_tokens, estimate_tokens};
 use rlm_repl::{QueryOptions, SubcallError, SubcallErrorKind, SubcallKind};
 
+use super::detail::Answered;
 use super::{Handler, client_error, unavailable};
 use crate::run::RunShared;
+use crate::trace::traced;
 
 /// A checked plain sub-call: the request and the name of the sub-model it goes to.
 pub(super) struct Call {
@@ -78,65 +79,77 @@ impl Handler {
     }
 
     /// A batch of plain sub-calls with the default options: prompts that do not fit fail in their
-    /// slot, the others run at most `max_concurrent` at a time.
+    /// slot, the others run at most `max_concurrent` at a time, each item timed and traced (its
+    /// retries) on its own.
     pub(super) async fn llm_batch(
         &self,
         shared: &Arc<RunShared>,
         kind: SubcallKind,
         prompts: Vec<String>,
         max_concurrent: usize,
-    ) -> Vec<Result<String, SubcallError>> {
+    ) -> Vec<Answered> {
+        let started = Instant::now();
         let total = prompts.len();
-        let mut results: Vec<Option<Result<String, SubcallError>>> = Vec::with_capacity(total);
+        let model = shared.settings.subs.default.clone();
+        let mut results: Vec<Option<Answered>> = Vec::with_capacity(total);
         let mut requests = Vec::new();
-        let mut slots = Vec::new();
         for (index, prompt) in prompts.into_iter().enumerate() {
             match Self::prepare(shared, prompt, QueryOptions::default()) {
                 Ok(call) => {
-                    requests.push(call.request);
-                    slots.push(index);
+                    requests.push((index, call.request));
                     results.push(None);
                 }
-                Err(error) => results.push(Some(Err(error))),
+                Err(error) => results.push(Some(Answered::refused(&model, started, error))),
             }
         }
+        let refuse_all = |error: SubcallError| {
+            (0..total)
+                .map(|_| Answered::refused(&model, started, error.clone()))
+                .collect()
+        };
         if let Err(error) = Self::reserve(shared, requests.len()) {
-            return vec![Err(error); total];
+            return refuse_all(error);
         }
         self.emit_started(shared, kind, total);
         let mut tally = self.tally(total);
-        let model = shared.settings.subs.default.clone();
         for (index, refused) in results.iter().enumerate() {
             if let Some(refused) = refused {
-                tally.finished(shared, index, &model, Usage::default(), refused);
+                tally.finished(shared, index, &model, Usage::default(), &refused.result);
             }
         }
         let client = match shared.model_client(self.depth + 1, None) {
             Ok((client, _)) => client,
-            Err(message) => return vec![Err(unavailable(message)); total],
+            Err(message) => return refuse_all(unavailable(message)),
         };
-        let mut answers =
-            match rlm_client::batch_stream(&*client, requests, BatchOptions::new(max_concurrent)) {
-                Ok(answers) => answers,
-                Err(e) => return vec![Err(client_error(shared, &e)); total],
-            };
-        while let Some((position, answer)) = answers.next().await {
-            let index = slots[position];
+        let origin = shared.started;
+        let client = &*client;
+        let mut answers = futures::stream::iter(requests)
+            .map(|(index, request)| async move {
+                let item_started = Instant::now();
+                let (answer, retries) = traced(origin, client.complete(request)).await;
+                (index, item_started, answer, retries)
+            })
+            .buffer_unordered(max_concurrent);
+        while let Some((index, item_started, answer, retries)) = answers.next().await {
             let usage = answer
                 .as_ref()
                 .map_or_else(|_| Usage::default(), |c| c.usage);
             let answer = answer.map(|c| c.text).map_err(|e| client_error(shared, &e));
             tally.finished(shared, index, &model, usage, &answer);
-            results[index] = Some(answer);
+            let mut answered = Answered::new(&model, item_started, answer);
+            answered.usage = usage;
+            answered.retries = retries;
+            results[index] = Some(answered);
         }
         results
             .into_iter()
             .map(|r| {
                 r.unwrap_or_else(|| {
-                    Err(SubcallError::new(
-                        SubcallErrorKind::Other,
-                        "the call was not made",
-                    ))
+                    Answered::refused(
+                        &model,
+                        started,
+                        SubcallError::new(SubcallErrorKind::Other, "the call was not made"),
+                    )
                 })
             })
             .collect()

@@ -1,9 +1,11 @@
 //! `Handler`: answers the sandbox's sub-calls. `llm_*` go to a sub-model's stack at the next depth
 //! (`llm`); `rlm_*` start child runs at depth + 1 when the depth allows (`children`), else they are
 //! plain sub-model calls. Failures and refusals come back as [`SubcallError`]s, which the model sees
-//! as `Error: ...` strings.
+//! as `Error: ...` strings. Each item is reported as it finishes (`detail`): an event, and a detail
+//! (prompt and reply excerpts, model, timing, tokens, error, retries) kept for the cell's record.
 
 mod children;
+mod detail;
 mod llm;
 
 use std::sync::{Arc, Mutex, PoisonError};
@@ -16,6 +18,8 @@ use tracing::Instrument;
 
 use crate::Event;
 use crate::run::RunShared;
+use crate::trace::traced;
+use detail::{Answered, PromptExcerpt, Shape, Tally, function_name};
 
 /// The sub-call handler of one sandbox, bound to the run (and completion) currently using it.
 #[derive(Debug)]
@@ -99,42 +103,6 @@ impl Handler {
     }
 }
 
-/// The items of one sub-call (or batch) finished so far; reports each as [`Event::SubcallFinished`].
-struct Tally {
-    depth: usize,
-    total: usize,
-    done: usize,
-    failed: usize,
-    started: Instant,
-}
-
-impl Tally {
-    /// Counts item `index`, answered by `model` with `usage` tokens, and reports it.
-    fn finished<T>(
-        &mut self,
-        shared: &RunShared,
-        index: usize,
-        model: &str,
-        usage: Usage,
-        result: &Result<T, SubcallError>,
-    ) {
-        self.done += 1;
-        let error = result.as_ref().err().map(|e| e.message().to_owned());
-        self.failed += usize::from(error.is_some());
-        shared.events.emit(&Event::SubcallFinished {
-            depth: self.depth,
-            index,
-            done: self.done,
-            total: self.total,
-            failed: self.failed,
-            model: model.to_owned(),
-            latency: self.started.elapsed(),
-            usage,
-            error,
-        });
-    }
-}
-
 fn unavailable(message: impl Into<String>) -> SubcallError {
     SubcallError::new(SubcallErrorKind::Unavailable, message)
 }
@@ -155,6 +123,95 @@ fn client_error(shared: &RunShared, error: &ClientError) -> SubcallError {
     SubcallError::new(kind, error.to_string())
 }
 
+impl Handler {
+    /// One prompt, answered by a sub-model or a child run; refusals come back as items too.
+    async fn query_item(
+        &self,
+        shared: &Arc<RunShared>,
+        kind: SubcallKind,
+        prompt: String,
+        options: QueryOptions,
+        started: Instant,
+    ) -> Answered {
+        let requested = options
+            .model
+            .clone()
+            .unwrap_or_else(|| shared.settings.subs.default.clone());
+        if let Err(error) = self.check_depth(shared) {
+            return Answered::refused(&requested, started, error);
+        }
+        if self.starts_child(shared, kind) {
+            let model = match shared.settings.subs.get(options.model.as_deref()) {
+                Ok(entry) => entry.name.clone(),
+                Err(message) => {
+                    return Answered::refused(&requested, started, unavailable(message));
+                }
+            };
+            if let Err(error) = Self::reserve(shared, 1) {
+                return Answered::refused(&model, started, error);
+            }
+            self.emit_started(shared, kind, 1);
+            let mut tally = self.tally(1);
+            let (child_run_id, result) = self.child(shared, prompt, options.model).await;
+            tally.finished(shared, 0, &model, Usage::default(), &result);
+            let mut answered = Answered::new(&model, started, result);
+            answered.child_run_id = child_run_id;
+            return answered;
+        }
+        let call = match Self::prepare(shared, prompt, options) {
+            Ok(call) => call,
+            Err(error) => return Answered::refused(&requested, started, error),
+        };
+        if let Err(error) = Self::reserve(shared, 1) {
+            return Answered::refused(&call.model, started, error);
+        }
+        self.emit_started(shared, kind, 1);
+        let mut tally = self.tally(1);
+        let model = call.model.clone();
+        let (result, retries) = traced(shared.started, self.llm_one(shared, call)).await;
+        let usage = result
+            .as_ref()
+            .map_or_else(|_| Usage::default(), |c| c.usage);
+        let result = result.map(|c| c.text);
+        tally.finished(shared, 0, &model, usage, &result);
+        let mut answered = Answered::new(&model, started, result);
+        answered.usage = usage;
+        answered.retries = retries;
+        answered
+    }
+
+    /// A batch: child runs or plain sub-calls, one item per prompt, in input order.
+    async fn batch_items(
+        &self,
+        shared: &Arc<RunShared>,
+        kind: SubcallKind,
+        prompts: Vec<String>,
+        max_concurrent: usize,
+    ) -> Vec<Answered> {
+        let started = Instant::now();
+        let total = prompts.len();
+        let default = shared.settings.subs.default.clone();
+        let refuse_all = |error: SubcallError| {
+            (0..total)
+                .map(|_| Answered::refused(&default, started, error.clone()))
+                .collect()
+        };
+        if let Err(error) = self.check_depth(shared) {
+            return refuse_all(error);
+        }
+        let max_concurrent = max_concurrent.clamp(1, shared.settings.max_concurrent);
+        if self.starts_child(shared, kind) {
+            if let Err(error) = Self::reserve(shared, total) {
+                return refuse_all(error);
+            }
+            self.emit_started(shared, kind, total);
+            self.child_batch(shared, prompts, max_concurrent).await
+        } else {
+            self.llm_batch(shared, kind, prompts, max_concurrent).await
+        }
+    }
+}
+
 #[async_trait]
 impl SubcallHandler for Handler {
     async fn query(
@@ -164,39 +221,20 @@ impl SubcallHandler for Handler {
         options: QueryOptions,
     ) -> Result<String, SubcallError> {
         let shared = self.target()?;
+        let started = Instant::now();
+        let excerpt = PromptExcerpt::of(&prompt);
         let span = tracing::info_span!("subcall", depth = self.depth, kind = ?kind, prompt_chars = prompt.len());
-        async {
-            self.check_depth(&shared)?;
-            if self.starts_child(&shared, kind) {
-                let model = shared
-                    .settings
-                    .subs
-                    .get(options.model.as_deref())
-                    .map_err(unavailable)?
-                    .name
-                    .clone();
-                Self::reserve(&shared, 1)?;
-                self.emit_started(&shared, kind, 1);
-                let mut tally = self.tally(1);
-                let result = self.child(&shared, prompt, options.model).await;
-                tally.finished(&shared, 0, &model, Usage::default(), &result);
-                return result;
-            }
-            let call = Self::prepare(&shared, prompt, options)?;
-            Self::reserve(&shared, 1)?;
-            self.emit_started(&shared, kind, 1);
-            let mut tally = self.tally(1);
-            let model = call.model.clone();
-            let result = self.llm_one(&shared, call).await;
-            let usage = result
-                .as_ref()
-                .map_or_else(|_| Usage::default(), |c| c.usage);
-            let result = result.map(|c| c.text);
-            tally.finished(&shared, 0, &model, usage, &result);
-            result
-        }
-        .instrument(span)
-        .await
+        let answered = self
+            .query_item(&shared, kind, prompt, options, started)
+            .instrument(span)
+            .await;
+        let shape = Shape {
+            function: function_name(kind, false),
+            batch: None,
+            of: 1,
+        };
+        self.log(&shared, shape, 0, excerpt, &answered);
+        answered.result
     }
 
     async fn batch(
@@ -209,27 +247,29 @@ impl SubcallHandler for Handler {
         if total == 0 {
             return Vec::new();
         }
-        let shared = match self.target().and_then(|shared| {
-            self.check_depth(&shared)?;
-            Ok(shared)
-        }) {
+        let shared = match self.target() {
             Ok(shared) => shared,
             Err(error) => return vec![Err(error); total],
         };
+        let excerpts: Vec<PromptExcerpt> = prompts.iter().map(|p| PromptExcerpt::of(p)).collect();
         let span = tracing::info_span!("subcall_batch", depth = self.depth, kind = ?kind, total);
-        let max_concurrent = max_concurrent.clamp(1, shared.settings.max_concurrent);
-        async {
-            if self.starts_child(&shared, kind) {
-                if let Err(error) = Self::reserve(&shared, total) {
-                    return vec![Err(error); total];
-                }
-                self.emit_started(&shared, kind, total);
-                self.child_batch(&shared, prompts, max_concurrent).await
-            } else {
-                self.llm_batch(&shared, kind, prompts, max_concurrent).await
-            }
-        }
-        .instrument(span)
-        .await
+        let answers = self
+            .batch_items(&shared, kind, prompts, max_concurrent)
+            .instrument(span)
+            .await;
+        let shape = Shape {
+            function: function_name(kind, true),
+            batch: Some(shared.next_batch_id()),
+            of: total,
+        };
+        answers
+            .into_iter()
+            .zip(excerpts)
+            .enumerate()
+            .map(|(index, (answered, excerpt))| {
+                self.log(&shared, shape, index, excerpt, &answered);
+                answered.result
+            })
+            .collect()
     }
 }
