@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::browser_support::{Loaded, browser, load, records, screenshot, sim_run, synthetic};
-use crate::support::{RLM, SimServerProcess, rlm, scratch_dir};
+use crate::support::{RLM, SimServerProcess, assert_success, rlm, scratch_dir};
 
 /// `target/` of the workspace (screenshots are kept there as artifacts).
 fn target_dir() -> PathBuf {
@@ -32,11 +32,7 @@ fn view(trajectory: &Path) -> PathBuf {
         .arg(&page)
         .output()
         .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_success(&output);
     page
 }
 
@@ -200,11 +196,7 @@ fn the_demo_trajectories_render() {
         .arg(&dir)
         .output()
         .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_success(&output);
     for name in ["sequential", "batch"] {
         let trajectory = dir.join(format!("{name}.jsonl"));
         let page = view(&trajectory);

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::support::{RLM, SimServerProcess, rlm, scratch_dir};
+use crate::support::{RLM, SimServerProcess, assert_success, rlm, scratch_dir};
 
 /// `rlm eval gen SUITE` into `path` with `extra` flags.
 fn gen_tasks(path: &Path, suite: &str, extra: &[&str]) {
@@ -19,11 +19,7 @@ fn gen_tasks(path: &Path, suite: &str, extra: &[&str]) {
         .arg(path)
         .output()
         .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_success(&output);
 }
 
 /// The flags that point `rlm eval run` at the simulated server.
@@ -93,11 +89,7 @@ fn gen_is_deterministic_and_can_write_context_files() {
         .arg(&files)
         .output()
         .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_success(&output);
     for line in results(&files) {
         assert!(line.get("context").is_none(), "{line}");
         let file = line["context_file"].as_str().unwrap();
@@ -122,11 +114,7 @@ fn gen_is_deterministic_and_can_write_context_files() {
         .arg(&own)
         .output()
         .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_success(&output);
     let context = results(&own)[0]["context"].as_str().unwrap().to_owned();
     assert!(
         context.contains("The owl watched the orchard at night."),
@@ -338,11 +326,7 @@ fn a_dead_provider_is_recorded_per_task() {
     .map(str::to_owned)
     .to_vec();
     let output = run_eval(&tasks, &out, &flags);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_success(&output);
     let lines = results(&out);
     assert_eq!(lines.len(), 6);
     for line in &lines {
@@ -389,11 +373,7 @@ fn direct_run(tasks: &Path, dir: &Path, url: &str, window: &str) -> Vec<Value> {
     flags.extend(["--method", "direct", "--window", window, "--trajectories"].map(str::to_owned));
     flags.push(dir.display().to_string());
     let output = run_eval(tasks, &out, &flags);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_success(&output);
     results(&out)
 }
 

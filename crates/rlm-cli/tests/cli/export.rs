@@ -7,7 +7,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::browser_support::{records, sim_run};
-use crate::support::{SimServerProcess, assert_one_error_line, rlm, scratch_dir};
+use crate::support::{SimServerProcess, assert_one_error_line, assert_success, rlm, scratch_dir};
 
 fn export(trajectory: &Path, out: &Path) -> Vec<Value> {
     let output = rlm()
@@ -17,11 +17,7 @@ fn export(trajectory: &Path, out: &Path) -> Vec<Value> {
         .arg(out)
         .output()
         .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_success(&output);
     std::fs::read_to_string(out)
         .unwrap()
         .lines()
@@ -150,11 +146,7 @@ fn child_runs_nest_under_their_sub_call_and_stdout_works() {
         .args(["--format", "rlms", "-o", "-"])
         .output()
         .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_success(&output);
     let lines: Vec<Value> = String::from_utf8_lossy(&output.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())

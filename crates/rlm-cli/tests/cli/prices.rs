@@ -7,7 +7,7 @@ use std::path::Path;
 use rlm_sim::haystack::{HaystackConfig, check_answer, generate};
 use serde_json::Value;
 
-use crate::support::{SimServerProcess, assert_one_error_line, rlm, scratch_dir};
+use crate::support::{SimServerProcess, assert_one_error_line, assert_success, rlm, scratch_dir};
 
 const QUERY: &str = "What are the magic numbers?";
 
@@ -160,11 +160,7 @@ fn a_price_file_prices_the_simulator_models() {
     );
     // --json with the JSON file: the split follows the file's prices.
     let output = run(&json, true);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_success(&output);
     let v: Value = serde_json::from_slice(&output.stdout).unwrap();
     let (cost, usage) = (&v["cost"], &v["usage"]);
     assert_split(

@@ -83,6 +83,15 @@ impl Drop for SimServerProcess {
     }
 }
 
+/// Asserts that a finished `rlm` command succeeded, showing its stderr when it did not.
+pub(crate) fn assert_success(output: &std::process::Output) {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 /// Asserts the usual shape of a failure: one `rlm: error:` line, no panic, no backtrace.
 pub(crate) fn assert_one_error_line(stderr: &[u8]) -> String {
     let text = String::from_utf8_lossy(stderr).into_owned();
