@@ -87,6 +87,7 @@ fn crates_depend_only_in_the_documented_direction() {
         ("rlm-core", &["rlm-client", "rlm-repl", "rlm-prompts"]),
         ("rlm-eval", &["rlm"]),
         ("rlm-cli", &["rlm", "rlm-sim", "rlm-eval"]),
+        ("rlm-py", &["rlm"]),
     ];
     for (name, may_use) in allowed {
         let deps = rlm_dependencies(&crates.join(name).join("Cargo.toml"));
