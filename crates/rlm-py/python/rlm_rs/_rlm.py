@@ -86,7 +86,7 @@ class Rlm:
         output_cap: characters of a cell's output the model sees.
         sub_prompt_chars: longest prompt one sub-call may send.
         max_live_sandboxes: child-run sandboxes alive at once (``max_depth >= 2``).
-        max_retries: retries of a transient model-call failure (default 4).
+        max_retries: retries of a transient model-call failure (default 10, within 2 minutes).
         attempt_timeout: seconds one HTTP attempt may take (default 300).
         prompt_cache: send prompt-cache hints to providers (default True).
         compaction: ``False`` never compacts the root history; a float in (0, 1] compacts when the
