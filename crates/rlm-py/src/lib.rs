@@ -1,8 +1,8 @@
 //! `rlm_rs._native`: the Rust side of the Python package `rlm_rs` (distribution `rlm-rs`).
 //!
 //! The Python modules in `python/rlm_rs/` hold the public classes (`Rlm`, the compatibility layer
-//! `RLM`, the exceptions); this module holds what they drive: [`engine::Engine`] (an `rlm::Rlm` with
-//! its prices), [`run::RunHandle`] (one completion running on the shared tokio runtime while the
+//! `RLM`, the exceptions); this module holds what they drive: `Engine` (an `rlm::Rlm` with
+//! its prices), `Run` (one completion running on the shared tokio runtime while the
 //! calling thread waits with the GIL released), the result types, the providers built from specs and
 //! the adapter that makes a Python object a provider.
 //!
