@@ -125,7 +125,9 @@ pub(crate) fn param_vars(p: &PromptParams) -> ParamVars {
         String::new()
     } else {
         // The list's last line ends with a newline the template cannot avoid.
-        section("host_tools", HOST_TOOLS, &vars).trim_end().to_owned()
+        section("host_tools", HOST_TOOLS, &vars)
+            .trim_end()
+            .to_owned()
     };
 
     ParamVars {
