@@ -21,7 +21,7 @@ pub use rlm_client::{
 };
 pub use rlm_core::{
     Compaction, Context, ContextFormat, Event, Finish, Limits, Rlm, RlmAnswer, RlmBuilder,
-    RlmError, Session, Trajectory, UsageSummary,
+    RlmError, Session, Tool, ToolError, Trajectory, UsageSummary,
 };
 pub use rlm_prompts::PromptSet;
 pub use rlm_repl::SandboxLimits;

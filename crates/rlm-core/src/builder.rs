@@ -3,6 +3,7 @@
 
 use std::any::Any;
 use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,13 +14,16 @@ use rlm_repl::{Isolation, SandboxLimits};
 use crate::compaction::Compaction;
 use crate::events::EventSink;
 use crate::sandbox_slots::DEFAULT_MAX_LIVE_SANDBOXES;
-use crate::{Event, Limits, Rlm, RlmError};
+use crate::{Event, Limits, Rlm, RlmError, Tool, ToolError};
 
 /// Deepest recursion the builder accepts.
 pub const MAX_DEPTH_LIMIT: usize = 8;
 
 /// Default wall-clock limit of one code cell (see [`RlmBuilder::cell_timeout`]): 10 minutes.
 pub const DEFAULT_CELL_TIMEOUT: Duration = Duration::from_mins(10);
+
+/// Default time limit of one host tool call (see [`RlmBuilder::tool_timeout`]): 60 seconds.
+pub const DEFAULT_TOOL_TIMEOUT: Duration = Duration::from_mins(1);
 
 /// A client as the builder keeps it. An `Arc<dyn LlmClient>` is kept as it is (so passing the same
 /// `Arc` twice is recognised as one client); anything else is put in a new `Arc`.
@@ -68,6 +72,8 @@ pub struct RlmBuilder {
     pub(crate) prompts: PromptSet,
     pub(crate) events: EventSink,
     pub(crate) prompt_cache: bool,
+    pub(crate) tools: Vec<Tool>,
+    pub(crate) tool_timeout: Duration,
 }
 
 impl Default for RlmBuilder {
@@ -95,6 +101,8 @@ impl Default for RlmBuilder {
             prompts: PromptSet::default(),
             events: EventSink::default(),
             prompt_cache: true,
+            tools: Vec::new(),
+            tool_timeout: DEFAULT_TOOL_TIMEOUT,
         }
     }
 }
@@ -117,6 +125,8 @@ impl fmt::Debug for RlmBuilder {
             .field("output_cap", &self.output_cap)
             .field("cell_timeout", &self.cell_timeout)
             .field("prompt_cache", &self.prompt_cache)
+            .field("tools", &self.tools)
+            .field("tool_timeout", &self.tool_timeout)
             .finish_non_exhaustive()
     }
 }
@@ -299,6 +309,41 @@ impl RlmBuilder {
     /// rejects these fields, or to measure the run without the provider's cache writes.
     pub fn prompt_cache(mut self, on: bool) -> Self {
         self.prompt_cache = on;
+        self
+    }
+
+    /// A host tool: code calls it as the synchronous function `name(...)`, and `handler` gets the
+    /// JSON array of the call's arguments and returns its JSON result (see [`Tool`]). The same as
+    /// `with_tool(Tool::new(name, description, handler))`.
+    pub fn tool<F, Fut>(
+        self,
+        name: impl Into<String>,
+        description: impl Into<String>,
+        handler: F,
+    ) -> Self
+    where
+        F: Fn(serde_json::Value) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<serde_json::Value, ToolError>> + Send + 'static,
+    {
+        self.with_tool(Tool::new(name, description, handler))
+    }
+
+    /// A host tool built with [`Tool`] (argument shape, typed handler, timeout of its own). Tools run
+    /// on the host with the program's privileges, at every depth (child runs get them too); the
+    /// model chooses their arguments, so a tool must check them. The system prompt lists each tool
+    /// with its argument shape and description. `build()` refuses a name that is not a JavaScript
+    /// identifier, hides one of the sandbox's globals or a built-in, or is given twice.
+    pub fn with_tool(mut self, tool: Tool) -> Self {
+        self.tools.push(tool);
+        self
+    }
+
+    /// Time limit of one tool call, for tools without one of their own (default
+    /// [`DEFAULT_TOOL_TIMEOUT`], 60 s). Enforced: the handler's future is dropped and the code gets
+    /// `"Error: ..."`. Must be shorter than the sandbox's host-call timeout and than
+    /// [`cell_timeout`](Self::cell_timeout), so a stuck tool fails inside the cell.
+    pub fn tool_timeout(mut self, limit: Duration) -> Self {
+        self.tool_timeout = limit;
         self
     }
 

@@ -1,5 +1,5 @@
 //! Run events: what happened during a run, as it happens (iterations, the root model's text as it
-//! streams, code blocks and their output, sub-calls as each finishes, usage), and the sink that
+//! streams, code blocks and their output, sub-calls as each finishes, tool calls, usage), and the sink that
 //! delivers them to the `on_event` callback and to a [`crate::RunStream`].
 
 use std::fmt;
@@ -141,6 +141,32 @@ pub enum Event {
         /// and for a refused item).
         usage: Usage,
         /// Why the item failed (the code sees `Error: ...`).
+        error: Option<String>,
+    },
+    /// Code at `depth` called a host tool.
+    ToolCallStarted {
+        /// Depth of the run whose code made the call.
+        depth: usize,
+        /// Id of that run.
+        run_id: u64,
+        /// The tool's name.
+        name: String,
+    },
+    /// A host tool call finished (answered, failed, refused, timed out or cancelled).
+    ToolCallFinished {
+        /// Depth of the run whose code made the call.
+        depth: usize,
+        /// Id of that run.
+        run_id: u64,
+        /// The tool's name.
+        name: String,
+        /// The start of the JSON array of its arguments (at most
+        /// [`crate::PROMPT_EXCERPT_CHARS`] characters).
+        arguments_excerpt: String,
+        /// Time from the call's start to its result.
+        #[serde(rename = "duration_ms", serialize_with = "as_millis")]
+        duration: Duration,
+        /// Why it failed (the code sees `Error: ...`).
         error: Option<String>,
     },
     /// A model call at `depth` cannot start yet: the client-side requests- or tokens-per-minute limit

@@ -105,26 +105,28 @@ mod sandbox_slots;
 mod session;
 mod settings;
 mod stream;
+mod tools;
 mod trace;
 mod trajectory;
 
 pub use answer::{Finish, PartialRun, RlmAnswer, UsageSummary};
-pub use builder::{DEFAULT_CELL_TIMEOUT, MAX_DEPTH_LIMIT, RlmBuilder};
+pub use builder::{DEFAULT_CELL_TIMEOUT, DEFAULT_TOOL_TIMEOUT, MAX_DEPTH_LIMIT, RlmBuilder};
 pub use compaction::Compaction;
 pub use context::{Context, ContextFormat};
 pub use cost::CostSummary;
 pub use direct::DIRECT_CHARS_PER_TOKEN;
 pub use error::RlmError;
 pub use events::{Event, SubcallKind};
-pub use limits::{DEFAULT_MAX_CONTEXT_BYTES, DEFAULT_MAX_SUBCALLS, Limits};
+pub use limits::{DEFAULT_MAX_CONTEXT_BYTES, DEFAULT_MAX_SUBCALLS, DEFAULT_MAX_TOOL_CALLS, Limits};
 pub use models::DEFAULT_SUB_PROMPT_CHARS;
 pub use rlm::Rlm;
 pub use sandbox_slots::DEFAULT_MAX_LIVE_SANDBOXES;
 pub use session::Session;
 pub use stream::{RunCanceller, RunStream, RunUpdate};
+pub use tools::{Tool, ToolError};
 pub use trajectory::{
     CellRecord, ChildRunRecord, CompactionRecord, IterationRecord, LimitsRecord, OutcomeRecord,
     PROMPT_EXCERPT_CHARS, PartialTrajectory, RESPONSE_EXCERPT_CHARS, RETRY_ERROR_CHARS,
-    RetryRecord, RunMetadata, SubcallDetail, Trajectory, TrajectoryError, TrajectoryRecord,
-    TrajectoryWriter,
+    RetryRecord, RunMetadata, SubcallDetail, ToolCallDetail, Trajectory, TrajectoryError,
+    TrajectoryRecord, TrajectoryWriter,
 };

@@ -1,5 +1,5 @@
 //! `Limits`: the budgets of one run (tokens, cost, wall-clock time, consecutive errors, sub-calls,
-//! context size).
+//! tool calls, context size).
 
 use std::time::Duration;
 
@@ -8,14 +8,17 @@ use crate::RlmError;
 /// Default cap on sub-calls per completion: 1,000.
 pub const DEFAULT_MAX_SUBCALLS: u64 = 1_000;
 
+/// Default cap on host tool calls per completion: 1,000.
+pub const DEFAULT_MAX_TOOL_CALLS: u64 = 1_000;
+
 /// Default cap on the size of a context: 256 MiB of text (a JSON context takes many times its text
 /// size in the sandbox; see the README's limits table).
 pub const DEFAULT_MAX_CONTEXT_BYTES: usize = 256 * 1024 * 1024;
 
 /// Budgets of one completion, shared by the root run and every child run it starts.
 ///
-/// `None` means unlimited. The defaults: at most 1,000 sub-calls, a 256 MiB context and 5 consecutive
-/// failing iterations; no token, cost or time budget.
+/// `None` means unlimited. The defaults: at most 1,000 sub-calls, 1,000 tool calls, a 256 MiB context
+/// and 5 consecutive failing iterations; no token, cost or time budget.
 ///
 /// ```
 /// use std::time::Duration;
@@ -50,6 +53,10 @@ pub struct Limits {
     /// Sub-calls (`llm_query`, each `llm_batch` item, `rlm_query`, ...) per run, all depths together.
     /// Default [`DEFAULT_MAX_SUBCALLS`]; `None` lifts the cap.
     pub max_subcalls: Option<u64>,
+    /// Host tool calls per run, all depths together (child runs share the count). Default
+    /// [`DEFAULT_MAX_TOOL_CALLS`]; `None` lifts the cap. A call over the cap returns `"Error: ..."`
+    /// to the code and the run goes on (unlike `max_subcalls`, it does not end the run).
+    pub max_tool_calls: Option<u64>,
     /// Largest context accepted, in bytes of text (of compact JSON for a JSON value). Default
     /// [`DEFAULT_MAX_CONTEXT_BYTES`]; `None` lifts the cap.
     pub max_context_bytes: Option<usize>,
@@ -63,17 +70,20 @@ impl Default for Limits {
             timeout: None,
             max_consecutive_errors: Some(5),
             max_subcalls: Some(DEFAULT_MAX_SUBCALLS),
+            max_tool_calls: Some(DEFAULT_MAX_TOOL_CALLS),
             max_context_bytes: Some(DEFAULT_MAX_CONTEXT_BYTES),
         }
     }
 }
 
 impl Limits {
-    /// No limit at all (not even the default sub-call, context-size and consecutive-error caps).
+    /// No limit at all (not even the default sub-call, tool-call, context-size and consecutive-error
+    /// caps).
     pub fn unlimited() -> Self {
         Self {
             max_consecutive_errors: None,
             max_subcalls: None,
+            max_tool_calls: None,
             max_context_bytes: None,
             ..Self::default()
         }
@@ -114,6 +124,13 @@ impl Limits {
         self
     }
 
+    /// Sets (or with `None` lifts) the cap on tool calls per run.
+    #[must_use]
+    pub fn with_max_tool_calls(mut self, limit: Option<u64>) -> Self {
+        self.max_tool_calls = limit;
+        self
+    }
+
     /// Sets (or with `None` lifts) the context-size cap.
     #[must_use]
     pub fn with_max_context_bytes(mut self, limit: Option<usize>) -> Self {
@@ -147,6 +164,9 @@ impl Limits {
         if self.max_subcalls == Some(0) {
             return at_least_one("max_subcalls");
         }
+        if self.max_tool_calls == Some(0) {
+            return at_least_one("max_tool_calls");
+        }
         if self.max_context_bytes == Some(0) {
             return at_least_one("max_context_bytes");
         }
@@ -174,6 +194,7 @@ mod tests {
             Limits::default().with_timeout(Duration::ZERO),
             Limits::default().with_max_consecutive_errors(Some(0)),
             Limits::default().with_max_subcalls(Some(0)),
+            Limits::default().with_max_tool_calls(Some(0)),
             Limits::default().with_max_context_bytes(Some(0)),
         ];
         for limits in bad {

@@ -160,6 +160,7 @@ pub(crate) async fn complete(
         if slot.sandbox.is_none() {
             let config = SandboxConfig::new(settings.sandbox_limits.clone())
                 .with_isolation(settings.isolation.clone())
+                .with_tools(settings.tool_names())
                 // `rlm_*` exist whenever sub-calls do; at the depth limit they are plain calls.
                 .with_recursive_functions(0 < settings.max_depth);
             slot.sandbox = Some(Sandbox::new(config, Arc::clone(&slot.handler) as _)?);
@@ -329,6 +330,7 @@ pub(crate) fn run_metadata(settings: &Settings, loaded: Option<&LoadedContext>) 
             .filter(|name| **name != settings.subs.default)
             .cloned()
             .collect(),
+        tools: settings.tools.iter().map(|t| t.name().to_owned()).collect(),
         max_iterations: settings.max_iterations,
         max_depth: settings.max_depth,
         max_concurrent: settings.max_concurrent,
@@ -338,6 +340,10 @@ pub(crate) fn run_metadata(settings: &Settings, loaded: Option<&LoadedContext>) 
             timeout_ms: settings.limits.timeout.map(crate::engine::millis),
             max_consecutive_errors: settings.limits.max_consecutive_errors,
             max_subcalls: settings.limits.max_subcalls,
+            max_tool_calls: settings
+                .limits
+                .max_tool_calls
+                .filter(|_| !settings.tools.is_empty()),
         },
         context_kind: loaded.map_or("text", context::kind_name).to_owned(),
         context_chars: loaded.map_or(0, |l| l.facts.total_length),

@@ -1,6 +1,6 @@
 //! `RunShared`: the state of one completion shared by its root run and every child run: the client
-//! stacks of each depth and model (see `layers`), the budget, the meters, the trajectory and the run
-//! ids.
+//! stacks of each depth and model (see `layers`), the budget, the meters, the trajectory, the run
+//! ids and the count of tool calls.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -16,7 +16,7 @@ use crate::layers::{StackFor, stack};
 use crate::models::ModelEntry;
 use crate::settings::Settings;
 use crate::stream::RunUpdate;
-use crate::trajectory::{SubcallDetail, TrajectoryRecord};
+use crate::trajectory::{SubcallDetail, ToolCallDetail, TrajectoryRecord};
 
 /// One completion's shared state.
 pub(crate) struct RunShared {
@@ -41,6 +41,10 @@ pub(crate) struct RunShared {
     pub(crate) started_unix_ms: u64,
     /// Sub-call details not yet claimed by a cell record, by the id of the run whose code made them.
     subcalls: Mutex<BTreeMap<u64, Vec<SubcallDetail>>>,
+    /// Tool-call details not yet claimed by a cell record, likewise.
+    tool_calls: Mutex<BTreeMap<u64, Vec<ToolCallDetail>>>,
+    /// Tool calls started so far, every depth together (the cap is `Limits::max_tool_calls`).
+    tool_calls_made: AtomicU64,
     next_batch_id: AtomicU64,
 }
 
@@ -93,6 +97,8 @@ impl RunShared {
                 .duration_since(UNIX_EPOCH)
                 .map_or(0, crate::engine::millis),
             subcalls: Mutex::new(BTreeMap::new()),
+            tool_calls: Mutex::new(BTreeMap::new()),
+            tool_calls_made: AtomicU64::new(0),
             next_batch_id: AtomicU64::new(1),
         })
     }
@@ -155,6 +161,39 @@ impl RunShared {
     /// The sub-call details of run `run_id` not yet claimed (those of the cell that just ran).
     pub(crate) fn take_subcalls(&self, run_id: u64) -> Vec<SubcallDetail> {
         self.subcalls
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&run_id)
+            .unwrap_or_default()
+    }
+
+    /// Counts one tool call against the run's cap; `Err(limit)` when the cap is reached (the call
+    /// is not counted).
+    pub(crate) fn reserve_tool_call(&self) -> Result<(), u64> {
+        let Some(limit) = self.settings.limits.max_tool_calls else {
+            return Ok(());
+        };
+        self.tool_calls_made
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |made| {
+                (made < limit).then_some(made + 1)
+            })
+            .map(|_| ())
+            .map_err(|_| limit)
+    }
+
+    /// Keeps the detail of a tool call made by the code of run `run_id`, for its cell record.
+    pub(crate) fn log_tool_call(&self, run_id: u64, detail: ToolCallDetail) {
+        self.tool_calls
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(run_id)
+            .or_default()
+            .push(detail);
+    }
+
+    /// The tool-call details of run `run_id` not yet claimed (those of the cell that just ran).
+    pub(crate) fn take_tool_calls(&self, run_id: u64) -> Vec<ToolCallDetail> {
+        self.tool_calls
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .remove(&run_id)

@@ -16,7 +16,7 @@ use crate::compaction::Compaction;
 use crate::events::EventSink;
 use crate::models::{DEFAULT_SUB_PROMPT_CHARS, ModelEntry, SubModels, check_name};
 use crate::sandbox_slots::SandboxSlots;
-use crate::{Limits, RlmBuilder, RlmError};
+use crate::{Limits, RlmBuilder, RlmError, Tool};
 
 /// The validated configuration shared by every completion of an [`crate::Rlm`].
 pub(crate) struct Settings {
@@ -44,6 +44,22 @@ pub(crate) struct Settings {
     pub(crate) events: EventSink,
     /// Whether runs' own model calls carry a prompt-cache hint.
     pub(crate) prompt_cache: bool,
+    /// The host tools, in the order they were given (descriptions on one line).
+    pub(crate) tools: Vec<Tool>,
+    /// Time limit of a tool call without one of its own.
+    pub(crate) tool_timeout: Duration,
+}
+
+impl Settings {
+    /// The names of the host tools, for the sandboxes.
+    pub(crate) fn tool_names(&self) -> Vec<String> {
+        self.tools.iter().map(|t| t.name().to_owned()).collect()
+    }
+
+    /// The host tool `name`.
+    pub(crate) fn tool(&self, name: &str) -> Option<&Tool> {
+        self.tools.iter().find(|t| t.name() == name)
+    }
 }
 
 impl fmt::Debug for Settings {
@@ -61,6 +77,8 @@ impl fmt::Debug for Settings {
             .field("cell_timeout", &self.cell_timeout)
             .field("events", &self.events)
             .field("prompt_cache", &self.prompt_cache)
+            .field("tools", &self.tools)
+            .field("tool_timeout", &self.tool_timeout)
             .finish_non_exhaustive()
     }
 }
@@ -77,6 +95,7 @@ pub(crate) fn build(builder: RlmBuilder) -> Result<Settings, RlmError> {
         .ok_or_else(|| config("no root client: call RlmBuilder::root(client)"))?;
     check_numbers(&builder)?;
     let sandbox_limits = sandbox_limits(&builder)?;
+    let tools = tools(&builder, &sandbox_limits)?;
     let prompt_chars = |window| {
         builder
             .sub_prompt_chars
@@ -135,6 +154,8 @@ pub(crate) fn build(builder: RlmBuilder) -> Result<Settings, RlmError> {
         prompts: builder.prompts,
         events: builder.events,
         prompt_cache: builder.prompt_cache,
+        tools,
+        tool_timeout: builder.tool_timeout,
     })
 }
 
@@ -249,6 +270,52 @@ fn sandbox_limits(builder: &RlmBuilder) -> Result<SandboxLimits, RlmError> {
         .validate()
         .map_err(|e| config(format!("sandbox limits: {e}")))?;
     Ok(limits)
+}
+
+/// The tools, checked (when there are any): valid names given once, each time limit above zero and below the host-call
+/// and cell limits (so a stuck tool fails inside its cell). Descriptions are put on one line.
+fn tools(builder: &RlmBuilder, limits: &SandboxLimits) -> Result<Vec<Tool>, RlmError> {
+    if builder.tools.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut tools: Vec<Tool> = Vec::with_capacity(builder.tools.len());
+    let timeouts = std::iter::once(("RlmBuilder::tool_timeout".to_owned(), builder.tool_timeout))
+        .chain(builder.tools.iter().filter_map(|t| {
+            t.timeout()
+                .map(|limit| (format!("the timeout of tool {:?}", t.name()), limit))
+        }));
+    for (what, limit) in timeouts {
+        let problem = if limit.is_zero() {
+            Some("must be longer than zero".to_owned())
+        } else if limit >= limits.host_call_timeout {
+            Some(format!(
+                "must be shorter than SandboxLimits::host_call_timeout ({:?})",
+                limits.host_call_timeout
+            ))
+        } else if limit >= builder.cell_timeout {
+            Some(format!(
+                "must be shorter than RlmBuilder::cell_timeout ({:?})",
+                builder.cell_timeout
+            ))
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            return Err(config(format!("{what} ({limit:?}) {problem}")));
+        }
+    }
+    for tool in &builder.tools {
+        rlm_repl::check_tool_name(tool.name()).map_err(config)?;
+        if tools.iter().any(|t| t.name() == tool.name()) {
+            return Err(config(format!(
+                "tool name {:?} is given twice; choose another name",
+                tool.name()
+            )));
+        }
+        let description = tool.description().split_whitespace().collect::<Vec<_>>();
+        tools.push(tool.clone().with_description(description.join(" ")));
+    }
+    Ok(tools)
 }
 
 /// With a cost budget, every model the run can reach needs a price.

@@ -27,4 +27,5 @@ mod streaming_http;
 mod subcall_details;
 mod subcalls;
 mod token_counts;
+mod tools;
 mod trajectory;

@@ -40,6 +40,6 @@ mod vars;
 pub use error::PromptError;
 pub use metadata::{CHUNK_LIST_CAP, ContextKind, ContextMetadata};
 pub use name::TemplateName;
-pub use params::{PromptParams, SubModelInfo};
+pub use params::{PromptParams, SubModelInfo, ToolInfo};
 pub use sections::thousands;
 pub use set::PromptSet;

@@ -38,6 +38,61 @@ pub struct PromptParams {
     /// The sub-models code may choose by name (when there is more than one, the system prompt lists
     /// them). Empty: only the default sub-model, unnamed.
     pub sub_models: Vec<SubModelInfo>,
+    /// The host tools code may call (the system prompt lists them in a section of their own, present
+    /// only when there is one). Empty by default.
+    pub tools: Vec<ToolInfo>,
+}
+
+/// A host tool as the system prompt lists it: a function the application provides, which runs
+/// outside the sandbox.
+///
+/// ```
+/// let search = rlm_prompts::ToolInfo::new("search", "full-text search of the manual")
+///     .with_arguments("(query: string, limit?: number) -> [{id, text}]");
+/// assert_eq!(search.signature(), "search(query: string, limit?: number) -> [{id, text}]");
+/// assert_eq!(rlm_prompts::ToolInfo::new("now", "").signature(), "now(...)");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ToolInfo {
+    /// The global function's name.
+    pub name: String,
+    /// What it does, for the model (may be empty).
+    pub description: String,
+    /// The shape of its arguments and result, free text (`(query: string) -> [{id, text}]`); empty
+    /// when not given.
+    pub arguments: String,
+}
+
+impl ToolInfo {
+    /// A tool without an argument shape.
+    pub fn new(name: impl Into<String>, description: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            description: description.into(),
+            arguments: String::new(),
+        }
+    }
+
+    /// Sets the argument shape.
+    #[must_use]
+    pub fn with_arguments(mut self, arguments: impl Into<String>) -> Self {
+        self.arguments = arguments.into();
+        self
+    }
+
+    /// How the prompt shows a call: the name followed by the argument shape (wrapped in parentheses
+    /// unless it starts with one), or `name(...)` without a shape.
+    pub fn signature(&self) -> String {
+        let shape = self.arguments.trim();
+        if shape.is_empty() {
+            format!("{}(...)", self.name)
+        } else if shape.starts_with('(') {
+            format!("{}{shape}", self.name)
+        } else {
+            format!("{}({shape})", self.name)
+        }
+    }
 }
 
 /// A sub-model as the system prompt lists it.
@@ -93,6 +148,7 @@ impl Default for PromptParams {
             sub_model_chars: 500_000,
             output_cap_chars: 20_000,
             sub_models: Vec::new(),
+            tools: Vec::new(),
         }
     }
 }
@@ -163,6 +219,13 @@ impl PromptParams {
         self
     }
 
+    /// Sets [`tools`](Self::tools): the host tools code may call.
+    #[must_use]
+    pub fn with_tools(mut self, tools: Vec<ToolInfo>) -> Self {
+        self.tools = tools;
+        self
+    }
+
     /// Whether code can choose between several sub-models.
     pub fn has_named_sub_models(&self) -> bool {
         self.sub_models.len() > 1
@@ -216,6 +279,7 @@ mod tests {
                 sub_model_chars: 1_000,
                 output_cap_chars: 2_000,
                 sub_models: Vec::new(),
+                tools: Vec::new(),
             }
         );
     }

@@ -5,7 +5,7 @@
 
 use crate::PromptParams;
 use crate::engine::render;
-use crate::vars::{ParamVars, Scalars, SectionVars, SubModelVar};
+use crate::vars::{ParamVars, Scalars, SectionVars, SubModelVar, ToolVar};
 
 pub(crate) const TOOLS_BASE: &str = include_str!("../templates/sections/tools_base.md");
 pub(crate) const TOOLS_LLM: &str = include_str!("../templates/sections/tools_llm.md");
@@ -14,10 +14,11 @@ pub(crate) const TOOLS_FINISH: &str = include_str!("../templates/sections/tools_
 pub(crate) const SUBCALLS: &str = include_str!("../templates/sections/subcalls.md");
 pub(crate) const RECURSION: &str = include_str!("../templates/sections/recursion.md");
 pub(crate) const NO_SUBCALLS: &str = include_str!("../templates/sections/no_subcalls.md");
+pub(crate) const HOST_TOOLS: &str = include_str!("../templates/sections/host_tools.md");
 
 /// Every built-in section with its name, for the tests that check them.
 #[cfg(test)]
-pub(crate) const ALL: [(&str, &str); 7] = [
+pub(crate) const ALL: [(&str, &str); 8] = [
     ("tools_base", TOOLS_BASE),
     ("tools_llm", TOOLS_LLM),
     ("tools_rlm", TOOLS_RLM),
@@ -25,6 +26,7 @@ pub(crate) const ALL: [(&str, &str); 7] = [
     ("subcalls", SUBCALLS),
     ("recursion", RECURSION),
     ("no_subcalls", NO_SUBCALLS),
+    ("host_tools", HOST_TOOLS),
 ];
 
 /// A count with thousands separators: `500000` → `500,000`.
@@ -78,6 +80,14 @@ pub(crate) fn param_vars(p: &PromptParams) -> ParamVars {
                 default: m.default,
             })
             .collect(),
+        host_tools: p
+            .tools
+            .iter()
+            .map(|t| ToolVar {
+                signature: t.signature(),
+                description: t.description.clone(),
+            })
+            .collect(),
     };
     let (llm, rlm) = (p.subcalls_available(), p.recursion_available());
 
@@ -111,9 +121,19 @@ pub(crate) fn param_vars(p: &PromptParams) -> ParamVars {
         }
     };
 
+    let tool_section = if p.tools.is_empty() {
+        String::new()
+    } else {
+        // The list's last line ends with a newline the template cannot avoid.
+        section("host_tools", HOST_TOOLS, &vars)
+            .trim_end()
+            .to_owned()
+    };
+
     ParamVars {
         scalars: vars.scalars,
         tools: tools.join("\n"),
+        tool_section,
         subcall_section,
         recursion_section: recursion,
         subcall_hint: subcall_hint.to_string(),
@@ -211,6 +231,21 @@ mod tests {
         assert!(vars.subcall_section.contains("rlm_query"));
         assert!(vars.subcall_section.ends_with(&vars.recursion_section));
         assert!(vars.recursion_section.contains("depth 1"));
+    }
+
+    #[test]
+    fn host_tools_get_a_section_only_when_there_are_some() {
+        assert!(param_vars(&at(0, 1)).tool_section.is_empty());
+        let tools = vec![
+            crate::ToolInfo::new("search", "finds {{ pages }}").with_arguments("(q: string)"),
+            crate::ToolInfo::new("now", ""),
+        ];
+        let section = param_vars(&at(0, 0).with_tools(tools)).tool_section;
+        // Descriptions are data: template syntax in them is shown as written.
+        assert!(
+            section.contains("- `search(q: string)`: finds {{ pages }}\n- `now(...)`"),
+            "{section}"
+        );
     }
 
     #[test]

@@ -44,6 +44,16 @@ pub(crate) struct SectionVars {
     /// Whether code can choose between several sub-models.
     pub(crate) named_models: bool,
     pub(crate) sub_models: Vec<SubModelVar>,
+    /// The host tools.
+    pub(crate) host_tools: Vec<ToolVar>,
+}
+
+/// One host tool as the tools section lists it.
+#[derive(Debug, Clone, Default, Serialize)]
+pub(crate) struct ToolVar {
+    /// The call as shown: name and argument shape.
+    pub(crate) signature: String,
+    pub(crate) description: String,
 }
 
 /// One sub-model as the sections list it.
@@ -63,6 +73,8 @@ pub(crate) struct ParamVars {
     pub(crate) scalars: Scalars,
     /// The list of REPL functions available at this depth.
     pub(crate) tools: String,
+    /// The host tools section, empty when there are none.
+    pub(crate) tool_section: String,
     /// Sub-call guidance, or the notice that there are no sub-calls; includes `recursion_section`.
     pub(crate) subcall_section: String,
     /// The child-model section, empty where recursion is not available.

@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use rlm_prompts::{
-    ContextKind, ContextMetadata, PromptParams, PromptSet, SubModelInfo, TemplateName,
+    ContextKind, ContextMetadata, PromptParams, PromptSet, SubModelInfo, TemplateName, ToolInfo,
 };
 use serde_json::json;
 
@@ -108,6 +108,19 @@ fn named_sub_models_are_listed_with_their_budgets() {
         ),
     ]);
     insta::assert_snapshot!("system_named_sub_models", PromptSet::default().system(&p));
+}
+
+#[test]
+fn system_prompt_lists_host_tools() {
+    let p = PromptParams::new().with_tools(vec![
+        ToolInfo::new(
+            "search",
+            "full-text search of the product manual; returns the best pages",
+        )
+        .with_arguments("(query: string, limit?: number) -> [{id, title, text}]"),
+        ToolInfo::new("today", ""),
+    ]);
+    insta::assert_snapshot!("system_with_tools", PromptSet::default().system(&p));
 }
 
 #[test]

@@ -25,6 +25,7 @@ mod py_provider;
 mod results;
 mod run;
 mod runtime;
+mod tools;
 mod trajectory;
 mod usage;
 

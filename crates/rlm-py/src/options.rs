@@ -13,6 +13,7 @@ use rlm::{Compaction, Limits, RlmBuilder};
 
 use crate::convert::seconds;
 use crate::errors::config_error;
+use crate::tools::tools_from_python;
 
 /// Every key the options dict may hold.
 const KNOWN: &[&str] = &[
@@ -127,12 +128,13 @@ pub(crate) fn apply(
     if let Some(compaction) = compaction(&options)? {
         builder = builder.compaction(compaction);
     }
-    for key in ["tools", "tool_timeout", "max_tool_calls"] {
-        if options.raw(key)?.is_some() {
-            return Err(pyo3::exceptions::PyNotImplementedError::new_err(format!(
-                "{key}: tools are not available in this build of rlm_rs yet"
-            )));
+    if let Some(list) = options.raw("tools")?.filter(|v| !v.is_none()) {
+        for tool in tools_from_python(&list)? {
+            builder = builder.with_tool(tool);
         }
+    }
+    if let Some(secs) = options.get::<f64>("tool_timeout")? {
+        builder = builder.tool_timeout(seconds("tool_timeout", secs)?);
     }
     builder = builder.limits(limits(&options)?);
     builder = builder.resilience(resilience(&options)?);
@@ -148,6 +150,7 @@ fn limits(options: &Options<'_, '_>) -> PyResult<Limits> {
     options.optional("max_subcalls", &mut limits.max_subcalls)?;
     options.optional("max_consecutive_errors", &mut limits.max_consecutive_errors)?;
     options.optional("max_context_bytes", &mut limits.max_context_bytes)?;
+    options.optional("max_tool_calls", &mut limits.max_tool_calls)?;
     let mut timeout: Option<f64> = None;
     options.optional("timeout", &mut timeout)?;
     if options.raw("timeout")?.is_some() {

@@ -45,6 +45,12 @@ pub struct SandboxLimits {
     /// Most bytes (UTF-8) the prompts of one `llm_batch` call may hold together, checked before they
     /// are copied out of the JavaScript heap. Default 64 MiB.
     pub max_batch_bytes: usize,
+    /// Most bytes of the JSON text of one host tool call's arguments, checked before the text is
+    /// copied out of the JavaScript heap; a call over it throws a `RangeError`. Default 1 MiB.
+    pub max_tool_argument_bytes: usize,
+    /// Most bytes of the JSON text of one host tool call's result; a larger result reaches the code
+    /// as `"Error: ..."`. Default 4 MiB.
+    pub max_tool_result_bytes: usize,
 }
 
 impl Default for SandboxLimits {
@@ -59,6 +65,8 @@ impl Default for SandboxLimits {
             batch_concurrency: DEFAULT_BATCH_CONCURRENCY,
             max_batch_items: 10_000,
             max_batch_bytes: 64 * 1024 * 1024,
+            max_tool_argument_bytes: 1024 * 1024,
+            max_tool_result_bytes: 4 * 1024 * 1024,
         }
     }
 }
@@ -127,6 +135,20 @@ impl SandboxLimits {
         self
     }
 
+    /// Sets the most bytes of one tool call's arguments (as JSON).
+    #[must_use]
+    pub fn with_max_tool_argument_bytes(mut self, bytes: usize) -> Self {
+        self.max_tool_argument_bytes = bytes;
+        self
+    }
+
+    /// Sets the most bytes of one tool call's result (as JSON).
+    #[must_use]
+    pub fn with_max_tool_result_bytes(mut self, bytes: usize) -> Self {
+        self.max_tool_result_bytes = bytes;
+        self
+    }
+
     /// Checks that every limit is usable: zero durations, a zero output cap, a zero stack
     /// (which QuickJS reads as "unlimited", letting deep recursion crash the thread), a zero
     /// memory limit, a zero concurrency or batch limit are refused. Very large durations are fine
@@ -150,6 +172,10 @@ impl SandboxLimits {
             "max_batch_items must be at least 1"
         } else if self.max_batch_bytes == 0 {
             "max_batch_bytes must be at least 1"
+        } else if self.max_tool_argument_bytes < 2 {
+            "max_tool_argument_bytes must be at least 2 (the arguments of a call are a JSON array)"
+        } else if self.max_tool_result_bytes == 0 {
+            "max_tool_result_bytes must be at least 1"
         } else {
             return Ok(());
         };
@@ -177,6 +203,10 @@ pub struct SandboxConfig {
     pub recursive_functions: bool,
     /// Where the interpreter runs: a thread of this process (the default) or a child process.
     pub isolation: Isolation,
+    /// Names of the host tools: each is a global function of the sandbox that makes a
+    /// [`SubcallHandler::tool`](crate::SubcallHandler::tool) call (see
+    /// [`check_tool_name`](crate::check_tool_name) for the names allowed). Empty by default.
+    pub tools: Vec<String>,
 }
 
 impl SandboxConfig {
@@ -186,6 +216,7 @@ impl SandboxConfig {
             limits,
             recursive_functions: false,
             isolation: Isolation::Thread,
+            tools: Vec::new(),
         }
     }
 
@@ -201,6 +232,25 @@ impl SandboxConfig {
     pub fn with_isolation(mut self, isolation: Isolation) -> Self {
         self.isolation = isolation;
         self
+    }
+
+    /// Sets the names of the host tools, each defined as a global function (checked by
+    /// [`Sandbox::new`](crate::Sandbox::new) with [`SandboxConfig::validate`]).
+    #[must_use]
+    pub fn with_tools<I, S>(mut self, names: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.tools = names.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Checks the limits ([`SandboxLimits::validate`]) and the tool names: each valid
+    /// ([`check_tool_name`](crate::check_tool_name)), none given twice.
+    pub fn validate(&self) -> Result<(), SandboxError> {
+        self.limits.validate()?;
+        crate::tool_name::check_tool_names(&self.tools).map_err(SandboxError::InvalidTool)
     }
 
     /// Defines (or not) `rlm_query` / `rlm_batch`.

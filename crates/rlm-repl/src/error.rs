@@ -17,6 +17,9 @@ pub enum SandboxError {
     /// CPU time or output cap).
     #[error("invalid sandbox limits: {0}")]
     InvalidLimits(String),
+    /// A host tool's name is unusable (not an identifier, a reserved global, given twice).
+    #[error("invalid tool: {0}")]
+    InvalidTool(String),
     /// The sandbox has stopped (its thread panicked, or it was shut down); create a new sandbox.
     #[error("the sandbox has stopped; create a new one")]
     Closed,

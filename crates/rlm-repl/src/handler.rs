@@ -171,4 +171,20 @@ pub trait SubcallHandler: Send + Sync {
             .collect()
             .await
     }
+
+    /// Runs the host tool `name` (one of [`SandboxConfig::tools`](crate::SandboxConfig::tools))
+    /// with `arguments`, the JSON text of the array of the arguments the code passed
+    /// (`search("x", 5)` gives `["x",5]`); returns the JSON text of its result, which the code
+    /// gets back parsed. A failure reaches the code as `"Error: <message>"`.
+    ///
+    /// The call is bounded by the sandbox's host-call timeout and dropped when the cell is
+    /// cancelled, like a sub-call. The default implementation has no tools: every call fails with
+    /// [`SubcallErrorKind::Unavailable`].
+    async fn tool(&self, name: String, arguments: String) -> Result<String, SubcallError> {
+        let _ = arguments;
+        Err(SubcallError::new(
+            SubcallErrorKind::Unavailable,
+            format!("the tool {name} is not available here"),
+        ))
+    }
 }

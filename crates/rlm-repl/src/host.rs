@@ -1,5 +1,5 @@
 //! State shared between the interpreter and its host functions, and the host-call interface the
-//! JavaScript-facing functions use: [`Host::query`] and [`Host::batch`] block the (synchronous)
+//! JavaScript-facing functions use: [`Host::query`], [`Host::batch`] and [`Host::tool`] block the (synchronous)
 //! JavaScript thread on the [`Upstream`] (the handler in this process, or the parent of a child
 //! process), and keep sub-call time out of the cell's CPU time. This is the one boundary between
 //! the interpreter and the rest of rlm.
@@ -71,7 +71,7 @@ pub(crate) struct Host {
     /// Global names that exist before any user code runs.
     pub(crate) baseline: RefCell<HashSet<String>>,
     /// Names reserved for the sandbox's own functions.
-    pub(crate) reserved: Vec<&'static str>,
+    pub(crate) reserved: Vec<String>,
     /// Set while jobs a stopped cell left queued are discarded: JavaScript is interrupted at
     /// once and host calls fail.
     pub(crate) discarding: Cell<bool>,
@@ -87,7 +87,7 @@ impl Host {
         upstream: Box<dyn Upstream>,
         shutdown: Arc<Shutdown>,
         limits: SandboxLimits,
-        reserved: Vec<&'static str>,
+        reserved: Vec<String>,
     ) -> Self {
         Self {
             upstream,
@@ -194,6 +194,28 @@ impl Host {
             self.record(kind, prompt_chars, result, duration);
         }
         results
+    }
+
+    /// One host tool call: the JSON text of its result, or why it failed (a result over
+    /// [`SandboxLimits::max_tool_result_bytes`] is refused here, whatever the handler did).
+    pub(crate) fn tool(&self, name: &str, arguments: String) -> Result<String, SubcallError> {
+        let call = HostCall::Tool {
+            name: name.to_owned(),
+            arguments,
+        };
+        let cap = self.limits.max_tool_result_bytes;
+        match self.call(call).0 {
+            HostReply::Answer(Ok(result)) if result.len() > cap => Err(SubcallError::new(
+                SubcallErrorKind::TooLarge,
+                format!(
+                    "the result of {name} is {} bytes of JSON, more than the {cap} a tool result may hold",
+                    result.len()
+                ),
+            )),
+            HostReply::Answer(result) => result,
+            HostReply::Failed(e) => Err(e),
+            HostReply::Answers(_) => Err(mismatched()),
+        }
     }
 
     fn record(

@@ -53,6 +53,7 @@ mod result;
 mod rewrite;
 mod sandbox;
 mod strings;
+mod tool_name;
 mod truncate;
 mod upstream;
 mod variables;
@@ -65,4 +66,5 @@ pub use handler::{QueryOptions, SubcallError, SubcallErrorKind, SubcallHandler, 
 pub use isolation::{Confinement, Isolation, ProcessOptions};
 pub use result::{CellResult, SubcallRecord};
 pub use sandbox::{DEFAULT_REPORTED_ITEMS, Sandbox};
+pub use tool_name::check_tool_name;
 pub use truncate::truncate_middle;

@@ -70,12 +70,14 @@ pub(crate) enum HostCall {
         prompts: Vec<String>,
         max_concurrent: usize,
     },
+    /// A host tool: its name and the JSON text of the array of its arguments.
+    Tool { name: String, arguments: String },
 }
 
 /// The host's answer to a [`HostCall`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum HostReply {
-    /// The answer to a query.
+    /// The answer to a query, or a tool's result (JSON text).
     Answer(Result<String, SubcallError>),
     /// One answer per prompt of a batch, in order.
     Answers(Vec<Result<String, SubcallError>>),

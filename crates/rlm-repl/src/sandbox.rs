@@ -39,13 +39,13 @@ impl Sandbox {
     /// Starts a sandbox. Call it inside a tokio runtime: host calls run the handler's
     /// futures on that runtime (`Handle::current()`). Unusable limits (see
     /// [`SandboxLimits::validate`](crate::SandboxLimits::validate)) give
-    /// [`SandboxError::InvalidLimits`]. A process sandbox starts its child in the background; a
+    /// [`SandboxError::InvalidLimits`], unusable tool names [`SandboxError::InvalidTool`]. A process sandbox starts its child in the background; a
     /// child that cannot start fails the first request with [`SandboxError::Init`].
     pub fn new(
         config: SandboxConfig,
         handler: Arc<dyn SubcallHandler>,
     ) -> Result<Self, SandboxError> {
-        config.limits.validate()?;
+        config.validate()?;
         let handle = Handle::try_current().map_err(|_| {
             SandboxError::Init("Sandbox::new must be called inside a tokio runtime".to_owned())
         })?;

@@ -48,6 +48,9 @@ pub(crate) async fn serve(
                 prompts,
                 max_concurrent,
             } => HostReply::Answers(handler.batch(kind, prompts, max_concurrent).await),
+            HostCall::Tool { name, arguments } => {
+                HostReply::Answer(handler.tool(name, arguments).await)
+            }
         }
     };
     tokio::select! {

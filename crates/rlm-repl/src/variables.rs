@@ -42,9 +42,7 @@ pub(crate) fn user_variables(ctx: &Ctx<'_>, host: &Host) -> Vec<String> {
     let baseline = host.baseline.borrow();
     global_names(ctx)
         .into_iter()
-        .filter(|n| {
-            !baseline.contains(n) && !host.reserved.contains(&n.as_str()) && !is_context_slot(n)
-        })
+        .filter(|n| !baseline.contains(n) && !host.reserved.contains(n) && !is_context_slot(n))
         .collect()
 }
 

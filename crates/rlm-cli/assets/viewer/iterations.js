@@ -1,6 +1,6 @@
 // rlm trajectory viewer: the iterations of a run (the messages sent, the root model's reply with its
-// code highlighted, each cell's output, error, timing and sub-calls), built when opened, and the
-// child runs as a tree.
+// code highlighted, each cell's output, error, timing, sub-calls and tool calls), built when opened,
+// and the child runs as a tree.
 
 /** Characters of a message or prose shown before "show more". */
 var TEXT_CHARS = 1200;
@@ -8,6 +8,9 @@ var TEXT_CHARS = 1200;
 function cellSummary(cell, index) {
   var parts = ["Cell " + (index + 1), fmtMs(cell.duration_ms)];
   if (cell.subcalls) parts.push(plural(cell.subcalls, "sub-call") + (cell.failed_subcalls ? " (" + cell.failed_subcalls + " failed)" : ""));
+  var tools = cell.tool_calls || [];
+  var toolErrors = tools.filter(function (c) { return c.error; }).length;
+  if (tools.length) parts.push(plural(tools.length, "tool call") + (toolErrors ? " (" + toolErrors + " failed)" : ""));
   var summary = [h("span", {class: "title", text: parts.join(" · ")})];
   if (cell.error) summary.push(h("span", {class: "err-badge", text: "error"}));
   if (cell.final_answer !== null && cell.final_answer !== undefined) summary.push(h("span", {class: "ok-badge", text: "answer"}));
@@ -20,7 +23,8 @@ function renderCell(model, it, code, cell, index) {
     return h("div", {class: "cell not-run"}, [h("div", {class: "label", text: "Block " + (index + 1) +
       " did not run (an earlier block gave the answer)"}), highlightCode(code)]);
   }
-  var failed = !!cell.error || (cell.failed_subcalls || 0) > 0;
+  var failed = !!cell.error || (cell.failed_subcalls || 0) > 0 ||
+    (cell.tool_calls || []).some(function (c) { return c.error; });
   return lazy(cellSummary(cell, index), function () {
     var lines = code.split("\n").length;
     var body = [lazy("code (" + plural(lines, "line") + ", as in the reply)", function () { return highlightCode(code); },
@@ -41,8 +45,20 @@ function renderCell(model, it, code, cell, index) {
       body.push(clip(cell.final_answer, TEXT_CHARS, "answer-text"));
     }
     if (cell.subcalls || (cell.subcall_details || []).length) body.push(renderCellCalls(model, it.run_id, it.iteration, index, cell));
+    if ((cell.tool_calls || []).length) body = body.concat(renderToolCalls(cell.tool_calls));
     return body;
   }, {class: "cell" + (failed ? " has-failure" : ""), data: {cell: index}});
+}
+
+/** The host tool calls of a cell, in the order they finished: name, arguments, timing, result or error. */
+function renderToolCalls(calls) {
+  var out = [h("div", {class: "label", text: plural(calls.length, "tool call")})];
+  calls.forEach(function (c) {
+    out.push(h("div", {class: "tool-call", data: {tool: c.name}}, [
+      h("div", {class: "label", text: c.name + " " + c.arguments + " · " + fmtMs(c.duration_ms) + " (started +" + fmtMs(c.started_ms) + ")"}),
+      c.error ? clip("Error: " + c.error, TEXT_CHARS, "error") : clip(c.result || "", TEXT_CHARS, "output")]));
+  });
+  return out;
 }
 
 function iterationSummary(it) {

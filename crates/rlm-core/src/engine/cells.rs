@@ -7,7 +7,7 @@ use rlm_repl::{CellResult, truncate_middle};
 
 use super::Engine;
 use crate::RlmError;
-use crate::trajectory::SubcallDetail;
+use crate::trajectory::{SubcallDetail, ToolCallDetail};
 
 /// What the model is told when `FINAL` / `FINAL_VAR` from code gave an empty answer.
 const EMPTY_FROM_CODE: &str = "FINAL / FINAL_VAR was called from code with an empty value, so it is \
@@ -30,10 +30,12 @@ pub(super) struct CellsOutcome {
     pub(super) duration: Duration,
 }
 
-/// When a cell started (milliseconds from the completion's start) and the sub-calls it made.
+/// When a cell started (milliseconds from the completion's start), the sub-calls and the tool calls
+/// it made.
 pub(super) struct CellTrace {
     pub(super) started_ms: u64,
     pub(super) subcalls: Vec<SubcallDetail>,
+    pub(super) tool_calls: Vec<ToolCallDetail>,
 }
 
 impl Engine<'_> {
@@ -49,6 +51,7 @@ impl Engine<'_> {
             outcome.traces.push(CellTrace {
                 started_ms: self.shared.offset_ms(cell_started),
                 subcalls: self.shared.take_subcalls(self.spec.run_id),
+                tool_calls: self.shared.take_tool_calls(self.spec.run_id),
             });
             if let Some(note) = &cell.restart {
                 tracing::warn!(depth = self.spec.depth, "the sandbox process was restarted");

@@ -20,7 +20,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rlm_client::{CompletionRequest, LlmClient, Message, PromptCache, Usage};
-use rlm_prompts::{ContextMetadata, PromptParams, SubModelInfo};
+use rlm_prompts::{ContextMetadata, PromptParams, SubModelInfo, ToolInfo};
 use rlm_repl::Sandbox;
 use tracing::Instrument;
 
@@ -149,7 +149,14 @@ impl<'a> Engine<'a> {
                     .map_or(crate::models::DEFAULT_SUB_PROMPT_CHARS, |e| e.prompt_chars),
             )
             .with_output_cap_chars(settings.sandbox_limits.output_cap_chars)
-            .with_sub_models(sub_models);
+            .with_sub_models(sub_models)
+            .with_tools(
+                settings
+                    .tools
+                    .iter()
+                    .map(|t| ToolInfo::new(t.name(), t.description()).with_arguments(t.arguments()))
+                    .collect(),
+            );
         let mut history = History::new();
         history.push(Message::system(settings.prompts.system(&params)));
         history.push(Message::user(format!(

@@ -84,6 +84,7 @@ fn cell_record(cell: &CellResult, trace: CellTrace) -> CellRecord {
         restart: cell.restart.clone(),
         started_ms: Some(trace.started_ms),
         subcall_details: trace.subcalls,
+        tool_calls: trace.tool_calls,
     }
 }
 

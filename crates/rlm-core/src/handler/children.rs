@@ -47,6 +47,8 @@ impl Handler {
         let handler = Arc::new(Handler::new(depth, run_id, Some(Arc::clone(shared))));
         let config = SandboxConfig::new(shared.settings.sandbox_limits.clone())
             .with_isolation(shared.settings.isolation.clone())
+            // Child runs get the tools too, sharing the completion's cap on tool calls.
+            .with_tools(shared.settings.tool_names())
             // `rlm_*` exist whenever sub-calls do; at the depth limit they are plain calls.
             .with_recursive_functions(depth < shared.settings.max_depth);
         let failed = |what: &str, e: &dyn std::fmt::Display| {

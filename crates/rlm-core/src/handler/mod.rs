@@ -1,12 +1,13 @@
 //! `Handler`: answers the sandbox's sub-calls. `llm_*` go to a sub-model's stack at the next depth
 //! (`llm`); `rlm_*` start child runs at depth + 1 when the depth allows (`children`), else they are
-//! plain sub-model calls. Failures and refusals come back as [`SubcallError`]s, which the model sees
-//! as `Error: ...` strings. Each item is reported as it finishes (`detail`): an event, and a detail
+//! plain sub-model calls; host tools run in `tool`. Failures and refusals come back as
+//! [`SubcallError`]s, which the model sees as `Error: ...` strings. Each item is reported as it finishes (`detail`): an event, and a detail
 //! (prompt and reply excerpts, model, timing, tokens, error, retries) kept for the cell's record.
 
 mod children;
 mod detail;
 mod llm;
+mod tool;
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
@@ -271,5 +272,10 @@ impl SubcallHandler for Handler {
                 answered.result
             })
             .collect()
+    }
+
+    async fn tool(&self, name: String, arguments: String) -> Result<String, SubcallError> {
+        let shared = self.target()?;
+        self.run_tool(&shared, &name, &arguments).await
     }
 }

@@ -56,6 +56,29 @@ pub struct SubcallDetail {
     pub child_run_id: Option<u64>,
 }
 
+/// One host tool call made by a cell's code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ToolCallDetail {
+    /// The tool's name.
+    pub name: String,
+    /// The first [`PROMPT_EXCERPT_CHARS`] characters of the JSON array of its arguments.
+    pub arguments: String,
+    /// Characters of the whole arguments' JSON.
+    pub arguments_chars: usize,
+    /// The first [`RESPONSE_EXCERPT_CHARS`] characters of the result's JSON (`None` when the call
+    /// failed).
+    pub result: Option<String>,
+    /// Characters of the whole result's JSON.
+    pub result_chars: usize,
+    /// Why the call failed (the code saw `Error: ...`).
+    pub error: Option<String>,
+    /// Milliseconds from the completion's start to the call's start.
+    pub started_ms: u64,
+    /// Milliseconds from the call's start to its result.
+    pub duration_ms: u64,
+}
+
 /// One retry of a model call: an attempt failed with a transient error and the next one waited.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]

@@ -28,6 +28,7 @@ use serde::{Deserialize, Serialize};
 pub(crate) use detail::excerpt;
 pub use detail::{
     PROMPT_EXCERPT_CHARS, RESPONSE_EXCERPT_CHARS, RETRY_ERROR_CHARS, RetryRecord, SubcallDetail,
+    ToolCallDetail,
 };
 pub use outcome::OutcomeRecord;
 pub use partial::PartialTrajectory;

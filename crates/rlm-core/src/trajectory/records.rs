@@ -5,7 +5,7 @@
 use rlm_client::{Message, Usage};
 use serde::{Deserialize, Serialize};
 
-use super::detail::{RetryRecord, SubcallDetail};
+use super::detail::{RetryRecord, SubcallDetail, ToolCallDetail};
 use super::outcome::OutcomeRecord;
 
 /// Everything about a run except its context: line 1 of the JSON Lines file.
@@ -21,6 +21,9 @@ pub struct RunMetadata {
     /// Names of the named sub-models code may choose (the default one not included).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub named_sub_models: Vec<String>,
+    /// Names of the host tools code may call.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tools: Vec<String>,
     /// Iteration limit of each run.
     pub max_iterations: usize,
     /// Recursion depth limit.
@@ -56,6 +59,9 @@ pub struct LimitsRecord {
     pub max_consecutive_errors: Option<usize>,
     /// Sub-call limit.
     pub max_subcalls: Option<u64>,
+    /// Tool-call limit (absent in older files).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_tool_calls: Option<u64>,
 }
 
 /// A child run (`rlm_query` / `rlm_batch`) started.
@@ -107,6 +113,10 @@ pub struct CellRecord {
     /// [`SubcallDetail`]). Empty in older files.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub subcall_details: Vec<SubcallDetail>,
+    /// Each host tool call the cell's code made, in the order they finished (see
+    /// [`ToolCallDetail`]). Empty in older files.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tool_calls: Vec<ToolCallDetail>,
 }
 
 /// The older turns of a run were replaced by a summary the root model wrote.

@@ -11,7 +11,7 @@ use std::io::Stdout;
 use std::sync::{Arc, Mutex, mpsc};
 
 use crate::host::Shutdown;
-use crate::interpreter::Worker;
+use crate::interpreter::{Globals, Worker};
 use crate::protocol::{self, ChildInit, ToChild, ToParent};
 use crate::request::{HostCall, HostReply, Request};
 use crate::upstream::{Upstream, stopping};
@@ -133,7 +133,10 @@ fn start_interpreter(
 ) -> Result<usize, SandboxError> {
     let (ready, started) = mpsc::sync_channel(1);
     let limits = init.limits.clone();
-    let recursive = init.recursive_functions;
+    let globals = Globals {
+        recursive: init.recursive_functions,
+        tools: init.tools.clone(),
+    };
     let cpu_budget = init.cpu_budget;
     let shutdown = shutdown.clone();
     let stack = limits.stack_size.saturating_add(4 * 1024 * 1024);
@@ -145,7 +148,7 @@ fn start_interpreter(
                 output: output.clone(),
                 replies: pending_reply,
             };
-            match Worker::new(limits, recursive, Box::new(upstream), shutdown) {
+            match Worker::new(limits, &globals, Box::new(upstream), shutdown) {
                 Ok(mut worker) => {
                     let _ = ready.send(Ok(worker.runtime_limit()));
                     serve(&mut worker, &inbox, &output, cpu_budget);

@@ -14,7 +14,7 @@ use tokio::sync::oneshot;
 
 use super::{failed_response, overrun_after};
 use crate::host::Shutdown;
-use crate::interpreter::Worker;
+use crate::interpreter::{Globals, Worker};
 use crate::request::{HostCall, HostReply, Request, Response};
 use crate::upstream::{Upstream, serve};
 use crate::{SandboxConfig, SandboxError, SubcallHandler};
@@ -68,9 +68,12 @@ impl ThreadDriver {
             .name("rlm-sandbox".to_owned())
             .stack_size(stack)
             .spawn(move || {
-                let limits = config.limits;
-                let recursive = config.recursive_functions;
-                match Worker::new(limits, recursive, Box::new(upstream), thread_shutdown) {
+                let globals = Globals {
+                    recursive: config.recursive_functions,
+                    tools: config.tools,
+                };
+                let upstream = Box::new(upstream);
+                match Worker::new(config.limits, &globals, upstream, thread_shutdown) {
                     Ok(mut worker) => {
                         let _ = ready_tx.send(Ok(()));
                         while let Ok((request, cancel, reply)) = inbox.recv() {

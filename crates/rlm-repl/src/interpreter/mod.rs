@@ -25,8 +25,8 @@ fn init_error(e: &rquickjs::Error) -> SandboxError {
     SandboxError::Init(e.to_string())
 }
 
-/// The names reserved for the sandbox's own globals.
-fn reserved_names(recursive: bool) -> Vec<&'static str> {
+/// The names reserved for the sandbox's own globals, the host tools included.
+fn reserved_names(recursive: bool, tools: &[String]) -> Vec<String> {
     let mut names = vec![
         "context",
         "llm_query",
@@ -40,7 +40,18 @@ fn reserved_names(recursive: bool) -> Vec<&'static str> {
     if recursive {
         names.extend(["rlm_query", "rlm_batch"]);
     }
+    let mut names: Vec<String> = names.into_iter().map(str::to_owned).collect();
+    names.extend(tools.iter().cloned());
     names
+}
+
+/// What the interpreter defines besides the base functions.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Globals {
+    /// Define `rlm_query` / `rlm_batch`.
+    pub(crate) recursive: bool,
+    /// Names of the host tools.
+    pub(crate) tools: Vec<String>,
 }
 
 /// The interpreter. Field order matters: persistent values drop before the context and runtime.
@@ -58,11 +69,11 @@ pub(crate) struct Worker {
 }
 
 impl Worker {
-    /// A fresh interpreter with `limits`, the recursive functions if `recursive`, its sub-calls
+    /// A fresh interpreter with `limits`, the functions of `globals`, its sub-calls (and tool calls)
     /// going to `upstream`, stopped for good by `shutdown`.
     pub(crate) fn new(
         limits: SandboxLimits,
-        recursive: bool,
+        globals: &Globals,
         upstream: Box<dyn Upstream>,
         shutdown: Arc<Shutdown>,
     ) -> Result<Self, SandboxError> {
@@ -70,7 +81,7 @@ impl Worker {
         runtime.set_memory_limit(limits.memory_limit.unwrap_or(BASE_MEMORY));
         runtime.set_max_stack_size(limits.stack_size);
         let context = Context::full(&runtime).map_err(|e| init_error(&e))?;
-        let names = reserved_names(recursive);
+        let names = reserved_names(globals.recursive, &globals.tools);
         let host = Rc::new(Host::new(upstream, shutdown, limits, names));
         let interrupt_host = host.clone();
         runtime.set_interrupt_handler(Some(Box::new(move || interrupt_host.should_interrupt())));
@@ -78,8 +89,8 @@ impl Worker {
             .with(|ctx| -> rquickjs::Result<_> {
                 crate::pristine::install(&ctx)?;
                 let mut saved = Vec::new();
-                for (name, value) in reserved_functions(&ctx, &host, recursive)? {
-                    let reset = define_reserved(&ctx, name, value.clone())?;
+                for (name, value) in reserved_functions(&ctx, &host, globals)? {
+                    let reset = define_reserved(&ctx, &name, value.clone())?;
                     saved.push(Reserved::save(&ctx, name, value, reset));
                 }
                 let undefined = Value::new_undefined(ctx.clone());

@@ -8,7 +8,7 @@ use crate::js::console;
 
 /// A reserved global: its own value and the function that puts it back after a cell.
 pub(super) struct Reserved {
-    name: &'static str,
+    name: String,
     value: Persistent<Value<'static>>,
     reset: Persistent<Function<'static>>,
 }
@@ -17,7 +17,7 @@ impl Reserved {
     /// Keeps `value` and its `reset` function across cells.
     pub(super) fn save<'js>(
         ctx: &Ctx<'js>,
-        name: &'static str,
+        name: String,
         value: Value<'js>,
         reset: Function<'js>,
     ) -> Self {
@@ -65,7 +65,7 @@ impl Worker {
             if reserved.name == "print" {
                 print = value.as_ref().ok().cloned();
             }
-            let value = match (reserved.name, &print) {
+            let value = match (reserved.name.as_str(), &print) {
                 ("console", Some(print)) => console(ctx, print).map(Object::into_value),
                 _ => value,
             };
@@ -75,7 +75,7 @@ impl Worker {
                 .is_err()
             {
                 let _ = ctx.catch();
-                failed.push(reserved.name);
+                failed.push(reserved.name.as_str());
             }
         }
         let context = match &self.current_context {

@@ -1,5 +1,5 @@
 //! The functions code in the sandbox sees: `llm_query`, `llm_batch` (and `rlm_query`, `rlm_batch`),
-//! `print`, `console`, `FINAL`, `FINAL_VAR`, `SHOW_VARS`. They reach the rest of rlm only through
+//! `print`, `console`, `FINAL`, `FINAL_VAR`, `SHOW_VARS`, and one function per host tool. They reach the rest of rlm only through
 //! [`Host`]'s host-call interface.
 //!
 //! Argument checking and result building happen in Rust, so user code that replaces
@@ -9,6 +9,7 @@ mod batch;
 mod finish;
 mod output;
 mod query;
+mod tool;
 
 use std::rc::Rc;
 
@@ -16,6 +17,7 @@ use rquickjs::{Ctx, Function, Value};
 
 use crate::SubcallKind;
 use crate::host::Host;
+use crate::interpreter::Globals;
 
 pub(crate) use output::console;
 
@@ -23,8 +25,8 @@ pub(crate) use output::console;
 pub(crate) fn reserved_functions<'js>(
     ctx: &Ctx<'js>,
     host: &Rc<Host>,
-    recursive: bool,
-) -> rquickjs::Result<Vec<(&'static str, Value<'js>)>> {
+    globals: &Globals,
+) -> rquickjs::Result<Vec<(String, Value<'js>)>> {
     let print = output::print_fn(ctx, host)?;
     let console = console(ctx, &print.clone().into_value())?;
     let mut all = vec![
@@ -42,7 +44,7 @@ pub(crate) fn reserved_functions<'js>(
         ("FINAL_VAR", finish::final_var_fn(ctx, host)?.into_value()),
         ("SHOW_VARS", finish::show_vars_fn(ctx, host)?.into_value()),
     ];
-    if recursive {
+    if globals.recursive {
         all.push((
             "rlm_query",
             query::query_fn(ctx, host, SubcallKind::Rlm, "rlm_query")?.into_value(),
@@ -51,6 +53,13 @@ pub(crate) fn reserved_functions<'js>(
             "rlm_batch",
             batch::batch_fn(ctx, host, SubcallKind::Rlm, "rlm_batch")?.into_value(),
         ));
+    }
+    let mut all: Vec<(String, Value<'js>)> = all
+        .into_iter()
+        .map(|(name, value)| (name.to_owned(), value))
+        .collect();
+    for name in &globals.tools {
+        all.push((name.clone(), tool::tool_fn(ctx, host, name)?.into_value()));
     }
     Ok(all)
 }

@@ -8,3 +8,4 @@ mod lifecycle;
 mod limits;
 mod redeclare;
 pub(crate) mod support;
+mod tools;

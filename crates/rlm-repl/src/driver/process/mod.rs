@@ -48,6 +48,7 @@ impl ProcessDriver {
             cpu_budget: options.kill_after(config.limits.cpu_time_per_cell),
             limits: config.limits,
             recursive_functions: config.recursive_functions,
+            tools: config.tools,
             confine: options.os_limits,
         };
         let child: ChildSlot = Arc::new(Mutex::new(None));

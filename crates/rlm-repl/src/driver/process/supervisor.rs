@@ -293,11 +293,12 @@ fn outgoing_bytes(outgoing: &Outgoing) -> usize {
     outgoing.frame.len() + outgoing.text.as_ref().map_or(0, |text| text.len())
 }
 
-/// Largest frame accepted from a child: the largest answer or batch its limits allow, with room
-/// for the rest of a cell's result.
+/// Largest frame accepted from a child: the largest answer, batch or tool call its limits allow,
+/// with room for the rest of a cell's result.
 fn max_frame_from_child(limits: &SandboxLimits) -> u64 {
     (limits.max_batch_bytes as u64)
         .saturating_mul(4)
+        .saturating_add(limits.max_tool_argument_bytes as u64)
         .saturating_add((limits.output_cap_chars as u64).saturating_mul(16))
         .saturating_add(256 << 20)
 }
