@@ -109,19 +109,21 @@ def run_cli(rlm_bin: str, url: str, scratch: Path) -> tuple[float, float, str]:
     return report["duration_ms"], process_ms, str(report.get("answer", ""))
 
 
-def make_rlm_rs(url: str):
+def make_rlm_rs(url: str, sandbox_program: str | None):
     import rlm_rs
 
+    isolation = {"isolation": "process", "sandbox_program": sandbox_program} if sandbox_program else {}
     return rlm_rs.Rlm(
         root=rlm_rs.openai("sim-root", base_url=url, api_key="not-needed"),
         sub=rlm_rs.openai("sim-sub", base_url=url, api_key="not-needed"),
         max_iterations=60,
         max_concurrent=CONCURRENCY,
+        **isolation,
     )
 
 
-def run_rlm_rs(url: str) -> tuple[float, str]:
-    rlm = make_rlm_rs(url)
+def run_rlm_rs(url: str, sandbox_program: str | None = None) -> tuple[float, str]:
+    rlm = make_rlm_rs(url, sandbox_program)
     started = time.perf_counter()
     result = rlm.completion(CONTEXT, QUERY)
     return (time.perf_counter() - started) * 1000, str(result.answer)
@@ -163,6 +165,8 @@ def measure(args: argparse.Namespace, workload: str, scratch: Path) -> dict[str,
                         times.setdefault("cli (process)", []).append(process_ms)
                 elif impl == "rlm_rs":
                     run_ms, answer = run_rlm_rs(server.url)
+                elif impl == "rlm_rs (process)":
+                    run_ms, answer = run_rlm_rs(server.url, args.sandbox_program)
                 else:
                     run_ms, answer = run_rlms(server.url)
             finally:
@@ -180,22 +184,47 @@ def main() -> None:
     parser.add_argument("--rlm-bin", default="target/release/rlm")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--workloads", default="batch0,batch100,turns50")
+    parser.add_argument(
+        "--sandbox-program",
+        help="the rlm-sandbox binary: also time rlm_rs with isolation='process', as the CLI runs",
+    )
     args = parser.parse_args()
     args.impls = ["cli"]
-    for impl, module in (("rlm_rs", "rlm_rs"), ("rlms", "rlm")):
-        if importable(module):
-            args.impls.append(impl)
-        else:
-            print(f"note: {impl} skipped ({module} is not importable)", file=sys.stderr)
+    if importable("rlm_rs"):
+        args.impls.append("rlm_rs")
+        if args.sandbox_program:
+            args.impls.append("rlm_rs (process)")
+    else:
+        print("note: rlm_rs skipped (rlm_rs is not importable)", file=sys.stderr)
+    if importable("rlm"):
+        args.impls.append("rlms")
+    else:
+        print("note: rlms skipped (rlm is not importable)", file=sys.stderr)
     with tempfile.TemporaryDirectory() as tmp:
         scratch = Path(tmp)
         print("| workload | " + " | ".join(["cli", "cli (process)"] + args.impls[1:]) + " |")
         print("|---" * (len(args.impls) + 2) + "|")
+        kept = []
         for workload in args.workloads.split(","):
             times = measure(args, workload, scratch)
             columns = ["cli", "cli (process)"] + args.impls[1:]
-            cells = [f"{statistics.median(times[c]):.1f}" for c in columns]
-            print(f"| {workload} | " + " | ".join(cells) + " |", flush=True)
+            medians = {c: statistics.median(times[c]) for c in columns}
+            print(f"| {workload} | " + " | ".join(f"{medians[c]:.1f}" for c in columns) + " |", flush=True)
+            kept.append((workload, medians))
+        print_advantage_kept(kept)
+
+
+def print_advantage_kept(kept: list[tuple[str, dict[str, float]]]) -> None:
+    """How much of the CLI's lead over the reference library each rlm_rs column keeps: the time
+    it saves against rlms over the time the CLI's run saves against rlms (1.0 = all of it)."""
+    for workload, medians in kept:
+        if "rlms" not in medians:
+            return
+        lead = medians["rlms"] - medians["cli"]
+        for column in ("rlm_rs", "rlm_rs (process)"):
+            if column in medians and lead > 0:
+                share = (medians["rlms"] - medians[column]) / lead
+                print(f"{workload}: {column} keeps {share:.0%} of the CLI's lead over rlms")
 
 
 if __name__ == "__main__":

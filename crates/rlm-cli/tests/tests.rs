@@ -9,6 +9,8 @@ mod adaptive;
 mod browser;
 #[path = "cli/browser_support.rs"]
 mod browser_support;
+#[path = "cli/browser_tools.rs"]
+mod browser_tools;
 #[path = "cli/demo.rs"]
 mod demo;
 #[path = "cli/errors.rs"]

@@ -23,7 +23,7 @@ fn target_dir() -> PathBuf {
 }
 
 /// Writes the page of `trajectory` with `rlm view`.
-fn view(trajectory: &Path) -> PathBuf {
+pub(crate) fn view(trajectory: &Path) -> PathBuf {
     let page = trajectory.with_extension("html");
     let output = rlm()
         .arg("view")
@@ -69,7 +69,7 @@ fn expected(trajectory: &Path) -> Expected {
 }
 
 /// Loads the page collapsed and expanded and checks it against the file.
-fn check_page(browser: &Path, trajectory: &Path, page: &Path) -> (Loaded, Loaded) {
+pub(crate) fn check_page(browser: &Path, trajectory: &Path, page: &Path) -> (Loaded, Loaded) {
     let want = expected(trajectory);
     let collapsed = load(browser, page, "");
     assert!(
