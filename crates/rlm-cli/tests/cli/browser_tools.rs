@@ -33,8 +33,12 @@ fn a_cells_tool_calls_are_shown() {
          "result_chars": 0, "error": "the tool lookup did not answer within its time limit of 1 s",
          "started_ms": 9, "duration_ms": 1000}
     ]);
-    let text: String = lines.iter().map(|l: &Value| format!("{l}\n")).collect();
-    std::fs::write(&trajectory, text).unwrap();
+    let text = lines
+        .iter()
+        .map(Value::to_string)
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(&trajectory, text + "\n").unwrap();
     let page = view(&trajectory);
     let (_, expanded) = check_page(&browser, &trajectory, &page);
     assert!(
