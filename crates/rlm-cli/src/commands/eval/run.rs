@@ -11,7 +11,7 @@ use rlm_eval::score::Scorers;
 use rlm_eval::{EvalOptions, ResultFile, ResultWriter, Runner, TaskSet};
 
 use crate::args::EvalRunArgs;
-use crate::commands::engine::{attempt_timeout, build_rlm, check_prices, prices};
+use crate::commands::engine::{attempt_timeout, build_rlm, check_prices, prices, shared_quota};
 use crate::exit::{CliError, ExitClass};
 use crate::progress::ProgressMode;
 use crate::provider::build_clients;
@@ -29,7 +29,8 @@ pub(crate) async fn run(args: EvalRunArgs) -> Result<(), CliError> {
         attempt_timeout(args.engine.timeout),
         |name| std::env::var(name).ok(),
     )?;
-    let rlm = build_rlm(&args.engine, &clients, prices)?;
+    let quota = shared_quota(&args.engine, &clients).await?;
+    let rlm = build_rlm(&args.engine, &clients, prices, quota)?;
     let existing = ResultFile::load(&args.output).map_err(|e| {
         CliError::input(format!(
             "could not read the result file {}: {e}",
