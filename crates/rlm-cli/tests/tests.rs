@@ -31,6 +31,8 @@ mod redis;
 mod redis_support;
 #[path = "cli/run.rs"]
 mod run;
+#[path = "cli/shard.rs"]
+mod shard;
 #[path = "cli/sim_server.rs"]
 mod sim_server;
 #[path = "cli/streaming.rs"]

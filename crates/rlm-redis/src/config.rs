@@ -154,13 +154,13 @@ impl fmt::Debug for RedisQuotaConfig {
 /// assert_eq!(rlm_redis::key_fingerprint("sk-test").len(), 16);
 /// ```
 pub fn key_fingerprint(api_key: &str) -> String {
-    Sha256::digest(api_key.as_bytes())
-        .iter()
-        .take(8)
-        .fold(String::with_capacity(16), |mut hex, byte| {
+    Sha256::digest(api_key.as_bytes()).iter().take(8).fold(
+        String::with_capacity(16),
+        |mut hex, byte| {
             let _ = write!(hex, "{byte:02x}");
             hex
-        })
+        },
+    )
 }
 
 /// `url` with any `user:password@` removed.

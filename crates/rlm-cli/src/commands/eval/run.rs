@@ -54,13 +54,17 @@ pub(crate) async fn run(args: EvalRunArgs) -> Result<(), CliError> {
     options.direct_window = args.window;
     options.trajectories.clone_from(&args.trajectories);
     options.retry_errors = args.retry_errors;
+    options.shard = args.shard;
     options.default_suite = file_stem(&args.tasks);
     let runner = Runner::new(rlm, scorers, options);
     let plan = runner.plan(&tasks, &existing);
     if !args.quiet {
         eprintln!(
-            "rlm eval: {} job(s) to run, {} already in {}",
+            "rlm eval: {} job(s) to run{}, {} already in {}",
             plan.jobs.len(),
+            args.shard
+                .map(|shard| format!(" (shard {shard})"))
+                .unwrap_or_default(),
             plan.skipped,
             args.output.display()
         );
