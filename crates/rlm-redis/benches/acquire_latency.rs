@@ -51,9 +51,18 @@ async fn measure(port: u16) -> Result<(), Box<dyn std::error::Error>> {
     .await?;
     let redis: Arc<dyn SharedQuota> = Arc::new(redis);
     println!("acquire latency, {SAMPLES} samples each, loopback redis-server (one connection)");
-    report("in-process request (rpm + tpm)", sample(|| request(&in_process)).await?);
-    report("redis request (rpm + tpm, one EVALSHA)", sample(|| request(&redis)).await?);
-    report("redis slot (take a lease; release is async)", sample(|| slot(&redis)).await?);
+    report(
+        "in-process request (rpm + tpm)",
+        &sample(|| request(&in_process)).await?,
+    );
+    report(
+        "redis request (rpm + tpm, one EVALSHA)",
+        &sample(|| request(&redis)).await?,
+    );
+    report(
+        "redis slot (take a lease; release is async)",
+        &sample(|| slot(&redis)).await?,
+    );
     Ok(())
 }
 
@@ -85,7 +94,7 @@ where
     Ok(times)
 }
 
-fn report(what: &str, times: Vec<Duration>) {
+fn report(what: &str, times: &[Duration]) {
     let at = |q: f64| times[((times.len() - 1) as f64 * q) as usize];
     println!(
         "{what:<46} median {:>8.1} µs   p99 {:>8.1} µs",

@@ -90,3 +90,86 @@ impl SharedQuota for InProcessQuota {
         self.limiter.acquire(tokens, on_wait).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+    use crate::testing::Simulated;
+    use crate::{CompletionRequest, LlmClient, ResiliencePolicy, Resilient};
+
+    /// Counts requests and hands out leases that count themselves while alive.
+    #[derive(Debug, Default)]
+    struct Counting {
+        requests: AtomicUsize,
+        leases: Arc<AtomicUsize>,
+    }
+
+    struct Held(Arc<AtomicUsize>);
+
+    impl Drop for Held {
+        fn drop(&mut self) {
+            self.0.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+
+    #[async_trait]
+    impl SharedQuota for Counting {
+        fn limits_tokens(&self) -> bool {
+            false
+        }
+
+        async fn acquire_request(
+            &self,
+            _model: &str,
+            tokens: u32,
+            _latest: Instant,
+            _on_wait: &(dyn Fn() + Send + Sync),
+        ) -> Result<(), ClientError> {
+            assert_eq!(tokens, 0, "tokens are counted only when limited");
+            self.requests.fetch_add(1, Ordering::SeqCst);
+            Ok(())
+        }
+
+        async fn acquire_slot(
+            &self,
+            _model: &str,
+            _latest: Instant,
+        ) -> Result<Option<QuotaLease>, ClientError> {
+            self.leases.fetch_add(1, Ordering::SeqCst);
+            Ok(Some(QuotaLease::new(Held(Arc::clone(&self.leases)))))
+        }
+    }
+
+    #[tokio::test]
+    async fn a_shared_quota_meters_each_call_and_its_lease_lives_as_long_as_the_attempt() {
+        let quota = Arc::new(Counting::default());
+        let leases = Arc::clone(&quota.leases);
+        let sim = Simulated::new("m", move |_: &CompletionRequest| {
+            format!("{} held", leases.load(Ordering::SeqCst))
+        });
+        let client = Resilient::new(Arc::new(sim), ResiliencePolicy::default())
+            .unwrap()
+            .with_shared_quota(quota.clone());
+        let reply = client
+            .complete(CompletionRequest::prompt("hi"))
+            .await
+            .unwrap();
+        assert_eq!(reply.text, "1 held");
+        assert_eq!(quota.requests.load(Ordering::SeqCst), 1);
+        assert_eq!(quota.leases.load(Ordering::SeqCst), 0);
+    }
+
+    #[tokio::test]
+    async fn the_in_process_quota_is_the_policys_limiter() {
+        let quota = InProcessQuota::new(RateLimits::default().with_tokens_per_minute(10)).unwrap();
+        assert!(quota.limits_tokens());
+        let latest = Instant::now();
+        let err = quota.acquire_request("m", 11, latest, &|| {}).await;
+        assert!(matches!(err, Err(ClientError::RequestTooLarge { .. })));
+        assert!(quota.acquire_slot("m", latest).await.unwrap().is_none());
+        assert!(InProcessQuota::new(RateLimits::default().with_requests_per_minute(0)).is_err());
+    }
+}
