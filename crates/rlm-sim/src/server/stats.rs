@@ -86,7 +86,7 @@ impl Counters {
         let mut start = 0;
         let mut most = 0;
         for (end, at) in arrivals.iter().enumerate() {
-            while at.duration_since(arrivals[start]) >= window {
+            while start <= end && at.duration_since(arrivals[start]) >= window {
                 start += 1;
             }
             most = most.max(end + 1 - start);
@@ -155,5 +155,23 @@ pub(crate) struct SubGuard {
 impl Drop for SubGuard {
     fn drop(&mut self) {
         self.counters.sub_in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_in_flight_and_per_window_are_counted() {
+        let counters = Arc::new(Counters::default());
+        let first = counters.request_started();
+        let second = counters.request_started();
+        drop(first);
+        let third = counters.request_started();
+        assert_eq!(counters.snapshot().peak_concurrent, 2);
+        drop((second, third));
+        assert_eq!(counters.most_in_window(Duration::from_mins(1)), 3);
+        assert_eq!(counters.most_in_window(Duration::ZERO), 0);
     }
 }
