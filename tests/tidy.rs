@@ -84,9 +84,10 @@ fn crates_depend_only_in_the_documented_direction() {
         ("rlm-repl", &[]),
         ("rlm-prompts", &[]),
         ("rlm-sim", &[]),
+        ("rlm-redis", &["rlm-client"]),
         ("rlm-core", &["rlm-client", "rlm-repl", "rlm-prompts"]),
         ("rlm-eval", &["rlm"]),
-        ("rlm-cli", &["rlm", "rlm-sim", "rlm-eval"]),
+        ("rlm-cli", &["rlm", "rlm-sim", "rlm-eval", "rlm-redis"]),
         ("rlm-py", &["rlm"]),
     ];
     for (name, may_use) in allowed {

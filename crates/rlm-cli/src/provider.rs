@@ -35,6 +35,8 @@ pub(crate) struct Endpoint {
     pub(crate) base_url: String,
     /// Whether an API key goes with each request.
     pub(crate) keyed: bool,
+    /// The provider and the fingerprint of its API key (never the key), naming a shared quota.
+    pub(crate) quota_account: (String, Option<String>),
 }
 
 impl std::fmt::Debug for Clients {
@@ -171,6 +173,10 @@ fn build_one(
     let endpoint = Endpoint {
         base_url: base_url.clone(),
         keyed: key.is_some(),
+        quota_account: (
+            format!("{provider:?}").to_lowercase(),
+            key.as_deref().map(rlm_redis::key_fingerprint),
+        ),
     };
     let client: Arc<dyn LlmClient> = match provider {
         ProviderKind::Openai => {

@@ -27,8 +27,14 @@ mod prices;
 mod prompt_cache;
 #[path = "cli/real_runs.rs"]
 mod real_runs;
+#[path = "cli/redis.rs"]
+mod redis;
+#[path = "cli/redis_support.rs"]
+mod redis_support;
 #[path = "cli/run.rs"]
 mod run;
+#[path = "cli/shard.rs"]
+mod shard;
 #[path = "cli/sim_server.rs"]
 mod sim_server;
 #[path = "cli/streaming.rs"]

@@ -86,8 +86,8 @@ pub use providers::openai::{
     OPENAI_BASE_URL, OPENAI_HOST, OpenAiCompatible, OpenAiCompatibleBuilder, TokenLimitField,
 };
 pub use resilience::{
-    CallEvent, CallObserver, DEFAULT_ATTEMPT_TIMEOUT, RateLimits, ResiliencePolicy, Resilient,
-    RetryPolicy,
+    CallEvent, CallObserver, DEFAULT_ATTEMPT_TIMEOUT, InProcessQuota, QuotaLease, RateLimits,
+    ResiliencePolicy, Resilient, RetryPolicy, SharedQuota,
 };
 pub use stream::{CompletionStream, StreamItem, collect_stream, single_delta};
 pub use tokens::{TokenCount, count_text_tokens, count_tokens, counts_exactly};

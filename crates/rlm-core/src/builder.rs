@@ -7,7 +7,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rlm_client::{ContextWindows, LlmClient, PriceTable, ResiliencePolicy};
+use rlm_client::{ContextWindows, LlmClient, PriceTable, ResiliencePolicy, SharedQuota};
 use rlm_prompts::PromptSet;
 use rlm_repl::{Isolation, SandboxLimits};
 
@@ -59,6 +59,7 @@ pub struct RlmBuilder {
     pub(crate) max_concurrent: usize,
     pub(crate) adaptive_concurrency: bool,
     pub(crate) resilience: ResiliencePolicy,
+    pub(crate) shared_quota: Option<Arc<dyn SharedQuota>>,
     pub(crate) prices: PriceTable,
     pub(crate) windows: ContextWindows,
     pub(crate) sandbox_limits: Option<SandboxLimits>,
@@ -88,6 +89,7 @@ impl Default for RlmBuilder {
             max_concurrent: 16,
             adaptive_concurrency: false,
             resilience: ResiliencePolicy::default(),
+            shared_quota: None,
             prices: PriceTable::built_in(),
             windows: ContextWindows::built_in(),
             sandbox_limits: None,
@@ -122,6 +124,7 @@ impl fmt::Debug for RlmBuilder {
             .field("limits", &self.limits)
             .field("max_concurrent", &self.max_concurrent)
             .field("adaptive_concurrency", &self.adaptive_concurrency)
+            .field("shared_quota", &self.shared_quota)
             .field("output_cap", &self.output_cap)
             .field("cell_timeout", &self.cell_timeout)
             .field("prompt_cache", &self.prompt_cache)
@@ -215,6 +218,15 @@ impl RlmBuilder {
     /// Retries, timeouts and rate limits of every model call.
     pub fn resilience(mut self, policy: ResiliencePolicy) -> Self {
         self.resilience = policy;
+        self
+    }
+
+    /// Meters every model call through `quota` instead of the in-process limiter of the resilience
+    /// policy's rate limits (which it replaces): a quota shared by several processes, such as
+    /// `rlm_redis::RedisQuota` (docs/SCALING.md). When the quota has a shared concurrency cap, every
+    /// attempt (root calls included) also holds one of its slots.
+    pub fn shared_quota(mut self, quota: Arc<dyn SharedQuota>) -> Self {
+        self.shared_quota = Some(quota);
         self
     }
 

@@ -103,6 +103,10 @@ pub(crate) fn build(builder: RlmBuilder) -> Result<Settings, RlmError> {
     };
     let resilient = |client: &Arc<dyn LlmClient>| {
         Resilient::new(Arc::clone(client), builder.resilience)
+            .map(|resilient| match &builder.shared_quota {
+                Some(quota) => resilient.with_shared_quota(Arc::clone(quota)),
+                None => resilient,
+            })
             .map_err(|e| config(format!("invalid resilience policy: {e}")))
     };
     let root_resilient = resilient(&root_client)?;

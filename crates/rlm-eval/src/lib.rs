@@ -22,7 +22,7 @@ pub mod task;
 
 pub use report::Report;
 pub use result::{Finished, Method, ModelTokens, ResultFile, ResultLine};
-pub use runner::{EvalError, EvalOptions, Plan, Progress, ResultWriter, Runner};
+pub use runner::{EvalError, EvalOptions, Plan, Progress, ResultWriter, Runner, Shard};
 pub use score::{Score, ScoreError, Scorer, ScorerSpec, Scorers};
 pub use suites::{Filler, FillerCorpus, GenConfig, GenError, MAX_NEEDLES, Suite, generate};
 pub use task::{Task, TaskContext, TaskProblem, TaskSet};

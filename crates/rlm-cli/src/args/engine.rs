@@ -64,6 +64,26 @@ pub(crate) struct EngineArgs {
     /// are the same either way; turn it off for a server that rejects these fields.
     #[arg(long)]
     pub(crate) no_prompt_cache: bool,
+    /// Share the quota (--rpm, --tpm, --redis-max-concurrent) with every process using the same Redis,
+    /// prefix, provider and API key (docs/SCALING.md), e.g. redis://127.0.0.1:6379. Redis
+    /// unreachable at start is an error; failing later, calls wait for it up to their deadline, then
+    /// fail: nothing is sent unmetered.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "RLM_REDIS_URL",
+        hide_env_values = true
+    )]
+    pub(crate) redis: Option<String>,
+    /// The first part of the shared quota's Redis keys: different prefixes are independent quotas.
+    #[arg(long, value_name = "PREFIX", default_value = rlm_redis::DEFAULT_PREFIX, requires = "redis")]
+    pub(crate) redis_prefix: String,
+    /// Attempts in flight at once across every process sharing the quota, per model (leases on Redis).
+    #[arg(long, value_name = "N", requires = "redis", value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) redis_max_concurrent: Option<u32>,
+    /// How long a crashed process's slots of --redis-max-concurrent stay taken (its leases' life).
+    #[arg(long, value_name = "DURATION", default_value = "30s", requires = "redis", value_parser = parse_duration)]
+    pub(crate) redis_lease_time: Duration,
     /// Client-side requests per minute, per model (retries count).
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     pub(crate) rpm: Option<u32>,

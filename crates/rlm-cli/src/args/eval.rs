@@ -87,6 +87,11 @@ pub(crate) struct EvalRunArgs {
     /// Run again the tasks the result file records as failed.
     #[arg(long)]
     pub(crate) retry_errors: bool,
+    /// Run only shard I of N (e.g. 2/4): the tasks whose id hashes to it, the same on every machine
+    /// and for every order of the file. Give each worker its own -o; `rlm eval report` merges the
+    /// files (docs/SCALING.md).
+    #[arg(long, value_name = "I/N")]
+    pub(crate) shard: Option<rlm_eval::Shard>,
     /// No progress on stderr (the summary still prints).
     #[arg(long, short)]
     pub(crate) quiet: bool,

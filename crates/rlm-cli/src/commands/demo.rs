@@ -193,6 +193,7 @@ fn clients_for(
         root_endpoint: Endpoint {
             base_url: server.base_url(),
             keyed: false,
+            quota_account: ("openai".into(), None),
         },
     })
 }

@@ -1,14 +1,16 @@
 //! Building the `Rlm` of `rlm run` and `rlm eval run` from [`EngineArgs`]: prices (and the check that
 //! `--budget-usd` can be enforced), the resilience policy, limits, windows, sandbox and models.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use rlm::client::{
     ClientError, ContextWindows, DEFAULT_REQUEST_TIMEOUT, Price, PriceTable, RateLimits,
-    ResiliencePolicy, RetryPolicy,
+    ResiliencePolicy, RetryPolicy, SharedQuota,
 };
 use rlm::repl::SandboxLimits;
 use rlm::{Compaction, Limits, Rlm, RlmError};
+use rlm_redis::{RedisQuota, RedisQuotaConfig};
 
 use crate::args::EngineArgs;
 use crate::exit::CliError;
@@ -106,14 +108,50 @@ pub(crate) fn missing_key_hint(error: &RlmError, endpoint: &Endpoint) -> Option<
     ))
 }
 
+/// The rate limits of `--rpm` and `--tpm`.
+fn rate_limits(args: &EngineArgs) -> RateLimits {
+    let mut rate_limits = RateLimits::default();
+    rate_limits.requests_per_minute = args.rpm;
+    rate_limits.tokens_per_minute = args.tpm;
+    rate_limits
+}
+
+/// With `--redis`, the quota shared through it (connected and checked now, so a Redis that is not
+/// there fails the command at start).
+pub(crate) async fn shared_quota(
+    args: &EngineArgs,
+    clients: &Clients,
+) -> Result<Option<Arc<dyn SharedQuota>>, CliError> {
+    let Some(url) = &args.redis else {
+        return Ok(None);
+    };
+    let (provider, fingerprint) = &clients.root_endpoint.quota_account;
+    let mut config = RedisQuotaConfig::new(url.clone())
+        .with_prefix(args.redis_prefix.clone())
+        .with_provider(provider.clone())
+        .with_rate_limits(rate_limits(args))
+        .with_max_concurrent(args.redis_max_concurrent)
+        .with_lease_time(args.redis_lease_time);
+    if let Some(fingerprint) = fingerprint {
+        config.key_fingerprint.clone_from(fingerprint);
+    }
+    let quota = RedisQuota::connect(config)
+        .await
+        .map_err(|e| CliError::usage(format!("--redis: {e}")))?;
+    Ok(Some(Arc::new(quota)))
+}
+
 pub(crate) fn build_rlm(
     args: &EngineArgs,
     clients: &Clients,
     prices: PriceTable,
+    shared_quota: Option<Arc<dyn SharedQuota>>,
 ) -> Result<Rlm, CliError> {
-    let mut rate_limits = RateLimits::default();
-    rate_limits.requests_per_minute = args.rpm;
-    rate_limits.tokens_per_minute = args.tpm;
+    let rate_limits = if shared_quota.is_some() {
+        RateLimits::default() // the shared quota enforces --rpm and --tpm instead
+    } else {
+        rate_limits(args)
+    };
     let policy = ResiliencePolicy::default()
         .with_retry(
             RetryPolicy::default()
@@ -167,13 +205,14 @@ pub(crate) fn build_rlm(
     if args.no_prompt_cache {
         builder = builder.prompt_cache(false);
     }
+    if let Some(quota) = shared_quota {
+        builder = builder.shared_quota(quota);
+    }
     Ok(builder.build()?)
 }
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
     use clap::Parser;
     use rlm::client::LlmClient;
     use rlm::testing::Simulated;
@@ -314,9 +353,10 @@ mod tests {
             root_endpoint: Endpoint {
                 base_url: "http://127.0.0.1:1/v1".into(),
                 keyed: false,
+                quota_account: ("openai".into(), None),
             },
         };
-        build_rlm(&args.engine, &clients, PriceTable::new()).unwrap_or_else(|e| panic!("{e}"))
+        build_rlm(&args.engine, &clients, PriceTable::new(), None).unwrap_or_else(|e| panic!("{e}"))
     }
 
     #[test]

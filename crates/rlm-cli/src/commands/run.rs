@@ -14,7 +14,9 @@ use std::io::IsTerminal;
 
 use crate::args::RunArgs;
 use crate::commands::drive::{Outputs, drive};
-use crate::commands::engine::{attempt_timeout, build_rlm, check_prices, missing_key_hint, prices};
+use crate::commands::engine::{
+    attempt_timeout, build_rlm, check_prices, missing_key_hint, prices, shared_quota,
+};
 use crate::commands::view;
 use crate::exit::CliError;
 use crate::input::read_context;
@@ -57,7 +59,8 @@ pub(crate) async fn run(args: RunArgs) -> Result<(), CliError> {
         events,
         trajectory,
     };
-    let rlm = build_rlm(&args.engine, &clients, prices.clone())?;
+    let quota = shared_quota(&args.engine, &clients).await?;
+    let rlm = build_rlm(&args.engine, &clients, prices.clone(), quota)?;
     let result = drive(rlm.stream(context, &args.query), &mut outputs).await;
     outputs.progress.finish();
     if outputs.live.is_some() {

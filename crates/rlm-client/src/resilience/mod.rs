@@ -7,6 +7,7 @@
 //! before it finishes counts as a failure), traced, and its waits are reported to a [`CallObserver`].
 
 mod observe;
+mod quota;
 mod rate_limit;
 mod record;
 mod retry;
@@ -23,6 +24,7 @@ use tokio::sync::Semaphore;
 use tracing::{Instrument, field};
 
 pub use observe::{CallEvent, CallObserver};
+pub use quota::{InProcessQuota, QuotaLease, SharedQuota};
 pub use rate_limit::RateLimits;
 pub use retry::RetryPolicy;
 
@@ -30,9 +32,18 @@ use crate::{
     ClientError, Completion, CompletionRequest, CompletionStream, ConcurrencyGate, GatePermit,
     LlmClient, RateLimitInfo, UsageMeter,
 };
-use rate_limit::RateLimiter;
 use record::CallRecord;
 use retry::Decision;
+
+/// What an attempt that succeeded holds until its reply is delivered (a stream: until it ends).
+#[derive(Debug)]
+pub(crate) struct Held {
+    /// The gate's permit, when a gate is set.
+    pub(crate) permit: Option<GatePermit>,
+    /// The shared quota's slot, when it has a shared cap.
+    #[allow(dead_code, reason = "held for its drop")]
+    pub(crate) lease: Option<QuotaLease>,
+}
 
 /// Everything [`Resilient`] enforces. The default: transient failures retried for up to 2 minutes (at
 /// most 10 retries, backoff 0.5 s doubling to 8 s), 300 s per attempt, no overall deadline, no
@@ -124,7 +135,7 @@ impl ResiliencePolicy {
 pub struct Resilient {
     inner: Arc<dyn LlmClient>,
     policy: ResiliencePolicy,
-    limiter: Arc<RateLimiter>,
+    quota: Arc<dyn SharedQuota>,
     meter: UsageMeter,
     gate: Option<ConcurrencyGate>,
     observer: CallObserver,
@@ -137,6 +148,7 @@ impl fmt::Debug for Resilient {
             .field("policy", &self.policy)
             .field("meter", &self.meter)
             .field("concurrency_gate", &self.gate)
+            .field("quota", &self.quota)
             .field("observer", &self.observer)
             .finish_non_exhaustive()
     }
@@ -150,11 +162,11 @@ impl Resilient {
                 "ResiliencePolicy::attempt_timeout is 0; every call would time out",
             ));
         }
-        let limiter = Arc::new(RateLimiter::new(policy.rate_limits)?);
+        let quota: Arc<dyn SharedQuota> = Arc::new(InProcessQuota::new(policy.rate_limits)?);
         Ok(Self {
             inner,
             policy,
-            limiter,
+            quota,
             meter: UsageMeter::new(),
             gate: None,
             observer: CallObserver::default(),
@@ -184,6 +196,16 @@ impl Resilient {
     /// The concurrency gate attempts take a permit of, when one is set.
     pub fn concurrency_gate(&self) -> Option<&ConcurrencyGate> {
         self.gate.as_ref()
+    }
+
+    /// Meters requests through `quota` instead of the in-process limiter of the policy's
+    /// [`RateLimits`] (which it replaces): a quota shared by several processes, for example. When the
+    /// quota has a shared concurrency cap, each attempt also holds one of its slots (taken after the
+    /// gate's permit, released with it).
+    #[must_use]
+    pub fn with_shared_quota(mut self, quota: Arc<dyn SharedQuota>) -> Self {
+        self.quota = quota;
+        self
     }
 
     /// Reports rate-limit waits and retries to `observer`.
@@ -221,24 +243,26 @@ impl Resilient {
         retries: &mut u32,
         rate_limit: impl Fn(&T) -> Option<RateLimitInfo>,
         mut attempt: impl FnMut(u32) -> Fut,
-    ) -> Result<(T, Option<GatePermit>), ClientError>
+    ) -> Result<(T, Held), ClientError>
     where
         Fut: Future<Output = Result<T, ClientError>>,
     {
-        let tokens = if self.limiter.limits_tokens() {
+        let tokens = if self.quota.limits_tokens() {
             rate_limit::budgeted_tokens(model, request)
         } else {
             0
         };
         let started = tokio::time::Instant::now();
         let latest = self.policy.deadline.map(|deadline| started + deadline);
+        let quota_latest = latest.unwrap_or(started + self.policy.retry.retry_deadline);
+        let on_wait = || {
+            self.observer.emit(|| CallEvent::RateLimitWait {
+                model: model.to_owned(),
+            });
+        };
         loop {
-            self.limiter
-                .acquire(tokens, || {
-                    self.observer.emit(|| CallEvent::RateLimitWait {
-                        model: model.to_owned(),
-                    });
-                })
+            self.quota
+                .acquire_request(model, tokens, quota_latest, &on_wait)
                 .await?;
             let permit = match &self.gate {
                 Some(gate) => Some(
@@ -247,16 +271,18 @@ impl Resilient {
                 ),
                 None => None,
             };
+            let lease = self.quota.acquire_slot(model, quota_latest).await?;
             let error = match attempt(*retries + 1).await {
                 Ok(value) => {
                     if let Some(permit) = &permit {
                         let change = permit.succeeded(rate_limit(&value).as_ref());
                         observe::limit_changed(&self.observer, model, change);
                     }
-                    return Ok((value, permit));
+                    return Ok((value, Held { permit, lease }));
                 }
                 Err(error) => error,
             };
+            drop(lease);
             if let Some(permit) = permit {
                 observe::limit_changed(&self.observer, model, permit.failed(&error));
             }
@@ -350,7 +376,7 @@ impl LlmClient for Resilient {
             ),
         )
         .await
-        .map(|(completion, _permit)| completion);
+        .map(|(completion, _held)| completion);
         record.finish(&outcome);
         outcome
     }

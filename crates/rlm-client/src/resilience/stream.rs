@@ -9,8 +9,8 @@ use futures::StreamExt;
 use tracing::Instrument;
 
 use super::record::CallRecord;
-use super::{CallObserver, Resilient, observe, timeout};
-use crate::{ClientError, CompletionRequest, CompletionStream, GatePermit, LlmClient, StreamItem};
+use super::{CallObserver, Held, Resilient, observe, timeout};
+use crate::{ClientError, CompletionRequest, CompletionStream, LlmClient, StreamItem};
 
 /// An opened stream: its first item and the rest.
 type Opened = (StreamItem, CompletionStream);
@@ -41,7 +41,7 @@ impl Resilient {
             ),
         )
         .await;
-        let ((first, rest), permit) = match opened {
+        let ((first, rest), held) = match opened {
             Ok(opened) => opened,
             Err(error) => {
                 record.failed();
@@ -52,7 +52,7 @@ impl Resilient {
             first: Some(first),
             rest,
             record: Some(record),
-            permit,
+            held: Some(held),
             observer: self.observer.clone(),
             deadline,
             model,
@@ -96,8 +96,8 @@ struct Passing {
     rest: CompletionStream,
     /// Taken when the call is metered; metered as a failure on drop if the stream never ended.
     record: Option<CallRecord>,
-    /// Held until the stream ends.
-    permit: Option<GatePermit>,
+    /// The gate's permit and the shared quota's slot, held until the stream ends.
+    held: Option<Held>,
     observer: CallObserver,
     deadline: Option<(tokio::time::Instant, std::time::Duration)>,
     model: String,
@@ -112,7 +112,10 @@ impl Passing {
         };
         match &item {
             Ok(StreamItem::Done(completion)) => {
-                if let (Some(permit), Some(info)) = (&self.permit, &completion.rate_limit) {
+                if let (Some(permit), Some(info)) = (
+                    self.held.as_ref().and_then(|held| held.permit.as_ref()),
+                    &completion.rate_limit,
+                ) {
                     let change = permit.observe_rate_limit(info);
                     observe::limit_changed(&self.observer, &self.model, change);
                 }
@@ -122,7 +125,7 @@ impl Passing {
             Ok(StreamItem::Delta(_)) => self.record = Some(record),
         }
         if self.record.is_none() {
-            self.permit = None;
+            self.held = None;
         }
         Some((item, self))
     }

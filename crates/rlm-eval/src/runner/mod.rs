@@ -11,6 +11,7 @@ mod context;
 mod outcome;
 mod output;
 mod progress;
+mod shard;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -26,6 +27,7 @@ use crate::task::Task;
 pub use outcome::error_class;
 pub use output::ResultWriter;
 pub use progress::{MethodProgress, Progress, clock};
+pub use shard::Shard;
 
 /// How an evaluation runs.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,6 +47,8 @@ pub struct EvalOptions {
     pub retry_errors: bool,
     /// The suite of tasks without `metadata.suite` (usually the task file's name).
     pub default_suite: String,
+    /// Only the tasks of this shard (`None`: all).
+    pub shard: Option<Shard>,
 }
 
 impl EvalOptions {
@@ -58,6 +62,7 @@ impl EvalOptions {
             trajectories: None,
             retry_errors: false,
             default_suite: "tasks".to_owned(),
+            shard: None,
         }
     }
 }
@@ -131,8 +136,8 @@ impl Runner {
         }
     }
 
-    /// The jobs of `tasks` that `existing` does not hold yet (failed ones too, with
-    /// `retry_errors`).
+    /// The jobs of `tasks` (of the shard, when one is set) that `existing` does not hold yet (failed
+    /// ones too, with `retry_errors`).
     pub fn plan(&self, tasks: &[Arc<Task>], existing: &ResultFile) -> Plan {
         let options = &self.shared.options;
         let done = output::recorded(existing, options.retry_errors);
@@ -140,7 +145,8 @@ impl Runner {
             jobs: Vec::new(),
             skipped: 0,
         };
-        for task in tasks {
+        let in_shard = |task: &Task| options.shard.is_none_or(|shard| shard.contains(&task.id));
+        for task in tasks.iter().filter(|task| in_shard(task)) {
             for method in &options.methods {
                 if done.contains(&(task.id.clone(), *method, options.label.clone())) {
                     plan.skipped += 1;

@@ -224,6 +224,12 @@ impl SimServerHandle {
         self.counters.snapshot().peak_concurrent_sub
     }
 
+    /// The most chat completion requests that arrived within any `window` of time (over the latest
+    /// 100,000 arrivals): what a rate limit of the clients allowed, seen at the server.
+    pub fn most_requests_in_window(&self, window: std::time::Duration) -> usize {
+        self.counters.most_in_window(window)
+    }
+
     /// All counters at once.
     pub fn stats(&self) -> SimStats {
         self.counters.snapshot()

@@ -76,6 +76,7 @@ pub(crate) async fn chat_completions(
         return reject(&state, StatusCode::BAD_REQUEST, "missing_messages", message);
     }
     let kind = TurnKind::of(&request.messages);
+    let request_guard = state.counters.request_started();
     let in_flight = match kind {
         TurnKind::Sub => match state.counters.sub_started(state.max_in_flight) {
             Some(guard) => Some(guard),
@@ -116,9 +117,9 @@ pub(crate) async fn chat_completions(
             delay: state.stream_chunk_delay,
         };
         // A sub request stays in progress until its last event is sent.
-        return streamed.into_response(in_flight);
+        return streamed.into_response((in_flight, request_guard));
     }
-    drop(in_flight);
+    drop((in_flight, request_guard));
     Json(ChatResponse {
         id: format!("chatcmpl-sim-{id}"),
         object: "chat.completion",

@@ -1,8 +1,14 @@
-//! Counters the server keeps: requests served, and current / peak concurrent sub requests (and those
-//! refused over the hidden concurrency limit).
+//! Counters the server keeps: requests served, current / peak concurrent sub requests (and those
+//! refused over the hidden concurrency limit), peak concurrent requests of any kind, and the arrival
+//! times of the latest requests (for the most requests in any window of a given length).
 
-use std::sync::Arc;
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+/// Arrival times kept (the oldest are forgotten first): 16 bytes each.
+const ARRIVALS_KEPT: usize = 100_000;
 
 /// A snapshot of the server's counters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -21,6 +27,8 @@ pub struct SimStats {
     pub rate_limited: u64,
     /// The most sub requests that were in progress at the same time.
     pub peak_concurrent_sub: usize,
+    /// The most chat completion requests (root and sub, well-formed) in progress at the same time.
+    pub peak_concurrent: usize,
 }
 
 /// Shared live counters.
@@ -34,6 +42,9 @@ pub(crate) struct Counters {
     rate_limited: AtomicU64,
     sub_in_flight: AtomicUsize,
     peak_sub: AtomicUsize,
+    in_flight: AtomicUsize,
+    peak: AtomicUsize,
+    arrivals: Mutex<VecDeque<Instant>>,
 }
 
 impl Counters {
@@ -48,7 +59,39 @@ impl Counters {
             faults: self.faults.load(Ordering::Relaxed),
             rate_limited: self.rate_limited.load(Ordering::Relaxed),
             peak_concurrent_sub: self.peak_sub.load(Ordering::Relaxed),
+            peak_concurrent: self.peak.load(Ordering::Relaxed),
         }
+    }
+
+    /// Records a well-formed chat completion request's arrival; it is in progress until the guard
+    /// drops.
+    pub(crate) fn request_started(self: &Arc<Self>) -> RequestGuard {
+        {
+            let mut arrivals = self.arrivals.lock().unwrap_or_else(PoisonError::into_inner);
+            if arrivals.len() == ARRIVALS_KEPT {
+                arrivals.pop_front();
+            }
+            arrivals.push_back(Instant::now());
+        }
+        let before = self.in_flight.fetch_add(1, Ordering::SeqCst);
+        self.peak.fetch_max(before + 1, Ordering::SeqCst);
+        RequestGuard {
+            counters: Arc::clone(self),
+        }
+    }
+
+    /// The most requests that arrived within any `window` (of the latest arrivals kept).
+    pub(crate) fn most_in_window(&self, window: Duration) -> usize {
+        let arrivals = self.arrivals.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut start = 0;
+        let mut most = 0;
+        for (end, at) in arrivals.iter().enumerate() {
+            while start <= end && at.duration_since(arrivals[start]) >= window {
+                start += 1;
+            }
+            most = most.max(end + 1 - start);
+        }
+        most
     }
 
     pub(crate) fn root_served(&self) {
@@ -91,6 +134,18 @@ impl Counters {
     }
 }
 
+/// Decrements the in-flight request counter on drop.
+#[derive(Debug)]
+pub(crate) struct RequestGuard {
+    counters: Arc<Counters>,
+}
+
+impl Drop for RequestGuard {
+    fn drop(&mut self) {
+        self.counters.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 /// Decrements the in-flight sub counter on drop.
 #[derive(Debug)]
 pub(crate) struct SubGuard {
@@ -100,5 +155,23 @@ pub(crate) struct SubGuard {
 impl Drop for SubGuard {
     fn drop(&mut self) {
         self.counters.sub_in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_in_flight_and_per_window_are_counted() {
+        let counters = Arc::new(Counters::default());
+        let first = counters.request_started();
+        let second = counters.request_started();
+        drop(first);
+        let third = counters.request_started();
+        assert_eq!(counters.snapshot().peak_concurrent, 2);
+        drop((second, third));
+        assert_eq!(counters.most_in_window(Duration::from_mins(1)), 3);
+        assert_eq!(counters.most_in_window(Duration::ZERO), 0);
     }
 }

@@ -11,7 +11,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::stats::SubGuard;
+use super::stats::{RequestGuard, SubGuard};
 use super::wire::Usage;
 
 /// What a streamed reply is made of.
@@ -66,9 +66,9 @@ impl StreamedReply {
         events
     }
 
-    /// The `200 text/event-stream` response; `guard` (a sub request in progress) lives until the
+    /// The `200 text/event-stream` response; `guard` (the request in progress) lives until the
     /// last byte is sent or the client goes away.
-    pub(crate) fn into_response(self, guard: Option<SubGuard>) -> Response {
+    pub(crate) fn into_response(self, guard: (Option<SubGuard>, RequestGuard)) -> Response {
         let delay = self.delay;
         let body = if delay.is_zero() {
             // No pause between events: the whole stream is one write (the client still parses

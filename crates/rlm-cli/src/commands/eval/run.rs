@@ -11,7 +11,7 @@ use rlm_eval::score::Scorers;
 use rlm_eval::{EvalOptions, ResultFile, ResultWriter, Runner, TaskSet};
 
 use crate::args::EvalRunArgs;
-use crate::commands::engine::{attempt_timeout, build_rlm, check_prices, prices};
+use crate::commands::engine::{attempt_timeout, build_rlm, check_prices, prices, shared_quota};
 use crate::exit::{CliError, ExitClass};
 use crate::progress::ProgressMode;
 use crate::provider::build_clients;
@@ -29,7 +29,8 @@ pub(crate) async fn run(args: EvalRunArgs) -> Result<(), CliError> {
         attempt_timeout(args.engine.timeout),
         |name| std::env::var(name).ok(),
     )?;
-    let rlm = build_rlm(&args.engine, &clients, prices)?;
+    let quota = shared_quota(&args.engine, &clients).await?;
+    let rlm = build_rlm(&args.engine, &clients, prices, quota)?;
     let existing = ResultFile::load(&args.output).map_err(|e| {
         CliError::input(format!(
             "could not read the result file {}: {e}",
@@ -53,13 +54,17 @@ pub(crate) async fn run(args: EvalRunArgs) -> Result<(), CliError> {
     options.direct_window = args.window;
     options.trajectories.clone_from(&args.trajectories);
     options.retry_errors = args.retry_errors;
+    options.shard = args.shard;
     options.default_suite = file_stem(&args.tasks);
     let runner = Runner::new(rlm, scorers, options);
     let plan = runner.plan(&tasks, &existing);
     if !args.quiet {
         eprintln!(
-            "rlm eval: {} job(s) to run, {} already in {}",
+            "rlm eval: {} job(s) to run{}, {} already in {}",
             plan.jobs.len(),
+            args.shard
+                .map(|shard| format!(" (shard {shard})"))
+                .unwrap_or_default(),
             plan.skipped,
             args.output.display()
         );
