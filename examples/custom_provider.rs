@@ -18,13 +18,11 @@ mod common;
 
 use std::error::Error;
 use std::fmt::Write as _;
-use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use rlm::client::estimate_tokens;
 use rlm::prelude::*;
-use rlm::testing::Simulated;
 
 /// A toy provider: returns the lines containing a keyword.
 #[derive(Debug, Default)]
@@ -107,21 +105,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
 
     // The same provider as the sub-model of an RLM.
     let (log, expected_errors, expected_services) = make_log(5_000);
-    let root: Arc<dyn LlmClient> = if let Some(real) = common::provider_from_env()? {
-        println!("root: real model {}", real.model());
-        real
-    } else {
-        println!(
-            "root: scripted closure (not an LLM); set OPENAI_API_KEY or ANTHROPIC_API_KEY for a real one"
-        );
-        Arc::new(Simulated::new("scripted-root", |r: &CompletionRequest| {
-            if r.messages.iter().any(|m| m.role == Role::Assistant) {
-                "FINAL_VAR(answer)".to_owned()
-            } else {
-                FILTER_CELL.to_owned()
-            }
-        }))
-    };
+    let root = common::root_or_scripted(FILTER_CELL)?;
     let rlm = Rlm::builder()
         .root(root)
         .sub_client(KeywordFilter)

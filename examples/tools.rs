@@ -23,7 +23,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use rlm::prelude::*;
-use rlm::testing::Simulated;
 use serde_json::{Value, json};
 
 /// The manual the tool searches, one section per line.
@@ -112,21 +111,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     .with_arguments("(query: string, limit: number) -> [{id, score, text}]")
     .with_timeout(Duration::from_secs(5));
 
-    let root: Arc<dyn LlmClient> = if let Some(real) = common::provider_from_env()? {
-        println!("root: real model {}", real.model());
-        real
-    } else {
-        println!(
-            "root: scripted closure (not an LLM); set OPENAI_API_KEY or ANTHROPIC_API_KEY for a real one"
-        );
-        Arc::new(Simulated::new("scripted-root", |r: &CompletionRequest| {
-            if r.messages.iter().any(|m| m.role == Role::Assistant) {
-                "FINAL_VAR(answer)".to_owned()
-            } else {
-                SEARCH_CELL.to_owned()
-            }
-        }))
-    };
+    let root = common::root_or_scripted(SEARCH_CELL)?;
     let tool_events = Arc::new(AtomicUsize::new(0));
     let counter = Arc::clone(&tool_events);
     let rlm = Rlm::builder()

@@ -27,6 +27,28 @@ pub(crate) fn provider_from_env() -> Result<Option<Arc<dyn LlmClient>>, ClientEr
     }
 }
 
+/// The root model of an example: a real one when an API key is set, else a scripted closure (not an
+/// LLM) that answers its first turn with `cell` and every later turn with `FINAL_VAR(answer)`.
+pub(crate) fn root_or_scripted(cell: &'static str) -> Result<Arc<dyn LlmClient>, ClientError> {
+    if let Some(real) = provider_from_env()? {
+        println!("root: real model {}", real.model());
+        return Ok(real);
+    }
+    println!(
+        "root: scripted closure (not an LLM); set OPENAI_API_KEY or ANTHROPIC_API_KEY for a real one"
+    );
+    Ok(Arc::new(Simulated::new(
+        "scripted-root",
+        move |r: &CompletionRequest| {
+            if r.messages.iter().any(|m| m.role == Role::Assistant) {
+                "FINAL_VAR(answer)".to_owned()
+            } else {
+                cell.to_owned()
+            }
+        },
+    )))
+}
+
 /// One line saying which sub-model the example talks to.
 pub(crate) fn describe(client: &dyn LlmClient, offline: bool) -> String {
     if offline {
