@@ -208,8 +208,9 @@ impl RlmBuilder {
         self
     }
 
-    /// `llm_batch`'s concurrency when the code gives none (default 10, clamped to `max_concurrent`);
-    /// the system prompt states it.
+    /// `llm_batch`'s concurrency when the code gives none (default 10, clamped to `max_concurrent`;
+    /// with [`Self::adaptive_concurrency`] on, the default is `max_concurrent`, so the adaptive limit,
+    /// not a fixed per-batch number, decides how many run at once); the system prompt states it.
     pub fn batch_concurrency(mut self, n: usize) -> Self {
         self.batch_concurrency = Some(n);
         self

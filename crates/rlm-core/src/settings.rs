@@ -270,6 +270,11 @@ fn sandbox_limits(builder: &RlmBuilder) -> Result<SandboxLimits, RlmError> {
         builder.batch_concurrency,
         "batch_concurrency",
     )?;
+    let batch_default_untouched = builder.batch_concurrency.is_none()
+        && limits.batch_concurrency == defaults.batch_concurrency;
+    if builder.adaptive_concurrency && batch_default_untouched {
+        limits.batch_concurrency = builder.max_concurrent;
+    }
     limits
         .validate()
         .map_err(|e| config(format!("sandbox limits: {e}")))?;

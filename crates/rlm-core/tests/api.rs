@@ -146,3 +146,28 @@ async fn every_number_the_prompt_states_can_be_set() {
         assert!(system.contains(stated), "{stated:?} not in:\n{system}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_adaptive_concurrency_a_batch_defaults_to_the_cap_so_the_limit_decides() {
+    let run = |adaptive: bool, batch: Option<usize>| async move {
+        let root = Arc::new(Scripted::replies("root", &["FINAL(ok)"]));
+        let mut builder = Rlm::builder()
+            .root(root.clone())
+            .sub_client(Scripted::echo("sub"))
+            .max_concurrent(48)
+            .adaptive_concurrency(adaptive);
+        if let Some(n) = batch {
+            builder = builder.batch_concurrency(n);
+        }
+        builder.build().unwrap().completion("c", "q").await.unwrap();
+        root.requests()[0].messages[0].content.clone()
+    };
+    let stated = |n: usize| format!("up to {n} at a time by default, never more than 48");
+    assert!(run(true, None).await.contains(&stated(48)));
+    assert!(run(true, Some(5)).await.contains(&stated(5)));
+    let fixed = run(false, None).await;
+    assert!(
+        fixed.contains(&stated(DEFAULT_BATCH_CONCURRENCY)),
+        "{fixed}"
+    );
+}

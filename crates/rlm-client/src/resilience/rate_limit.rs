@@ -22,7 +22,8 @@ use crate::{ClientError, CompletionRequest, count_tokens};
 pub struct RateLimits {
     /// Requests started per minute (each retry attempt counts).
     pub requests_per_minute: Option<u32>,
-    /// Tokens per minute. Each attempt is charged its input estimate ([`crate::estimate_tokens`]) plus
+    /// Tokens per minute. Each attempt is charged its input tokens (counted exactly for OpenAI model
+    /// families, else estimated; see [`crate::count_tokens`]) plus
     /// the request's `max_tokens` when it sets one, because OpenAI's TPM limit counts `max_tokens` too.
     /// A `max_tokens` the provider fills in by default (builder `default_max_tokens`) is not seen here;
     /// set it on the request to have it counted.
@@ -37,7 +38,7 @@ impl RateLimits {
         self
     }
 
-    /// Sets the (estimated) tokens per minute.
+    /// Sets the tokens per minute (input counted as described on [`Self::tokens_per_minute`]).
     #[must_use]
     pub fn with_tokens_per_minute(mut self, n: u32) -> Self {
         self.tokens_per_minute = Some(n);
