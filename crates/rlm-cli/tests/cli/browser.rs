@@ -2,8 +2,8 @@
 //! installed, a failure when `RLM_BROWSER_TESTS` is set, as in `.ci/run`): pages of a `sim-server` run
 //! with retries and failures, of the demo's trajectories, of a run with child runs, of a killed run
 //! cut mid-line, and of a big trajectory (30 iterations, 1,000 sub-calls, ~5 MB) whose load time is
-//! printed (the figure is recorded in docs/BENCHMARKS.md, not asserted). Each renders with no console message, shows the trajectory's counts and answer, and
-//! expands; screenshots go to `target/`.
+//! printed (the figure is recorded in docs/BENCHMARKS.md, not asserted). Each renders with no console
+//! message, shows the trajectory's counts and answer, and expands; screenshots go to `target/`.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
