@@ -131,6 +131,28 @@ impl Budget {
         Ok(())
     }
 
+    /// Whether the finished calls stayed within the budgets, passing one only when strictly above
+    /// it; if not, marks the run and says which. For a completion of a single call
+    /// (`direct_completion`), where the check before the call cannot stop anything.
+    pub(crate) fn check_spent(&self) -> Result<(), Tripped> {
+        let used = self.tokens_used();
+        if let Some(budget) = self.limits.token_budget
+            && used > budget
+        {
+            return Err(self.trip(Tripped::TokenBudget { budget, used }));
+        }
+        if let Some(budget_usd) = self.limits.cost_budget_usd {
+            let spent_usd = self.lock().cost_usd;
+            if spent_usd > budget_usd {
+                return Err(self.trip(Tripped::CostBudget {
+                    budget_usd,
+                    spent_usd,
+                }));
+            }
+        }
+        Ok(())
+    }
+
     /// Adds the tokens and cost of a finished call by `model`; returns the usage of every call so far
     /// and their cost (`None` once a model without a price was used).
     pub(crate) fn record(&self, model: &str, usage: &Usage) -> (Usage, Option<f64>) {

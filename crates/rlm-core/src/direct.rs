@@ -36,6 +36,10 @@ impl Rlm {
     /// A marker in its place says how many characters were left out. The reply is the answer, as it
     /// is. Limits (timeout, token and cost budgets), retries, rate limits, prices and the `on_event`
     /// callback apply as to a run's root model; the trajectory has the metadata and one iteration.
+    ///
+    /// The budgets are checked also after the call, since the one call is the whole run: a reply
+    /// whose call took the tokens or the cost above a budget ends in [`RlmError::TokenBudget`] or
+    /// [`RlmError::CostBudget`], the reply kept as the partial answer.
     pub async fn direct_completion(
         &self,
         context: impl Into<Context>,
@@ -65,7 +69,7 @@ impl Rlm {
                 .unwrap_or_else(|_| Err(timeout_error(after, &shared))),
             None => call.await,
         };
-        let reply = outcome.map_err(|e| with_run(e, &shared, started))?;
+        let reply = outcome.map_err(|e| with_run(e, &shared, started, 0))?;
         shared.record(TrajectoryRecord::Iteration(IterationRecord {
             run_id: 0,
             parent_run_id: None,
@@ -83,6 +87,10 @@ impl Rlm {
             started_ms: Some(0),
             retries: Vec::new(),
         }));
+        if let Err(limit) = shared.budget.check_spent() {
+            let error = limit.into_error(Some(reply.text.trim().to_owned()));
+            return Err(with_run(error, &shared, started, 1));
+        }
         let mut metadata = run_metadata(settings, None);
         metadata.context_chars = context_chars;
         metadata.started_unix_ms = Some(shared.started_unix_ms);
@@ -132,13 +140,19 @@ fn timeout_error(after: Duration, shared: &RunShared) -> RlmError {
 }
 
 /// Fills in the usage, cost, duration and trajectory of a failed direct call.
-fn with_run(mut error: RlmError, shared: &RunShared, started: Instant) -> RlmError {
+fn with_run(
+    mut error: RlmError,
+    shared: &RunShared,
+    started: Instant,
+    iterations: usize,
+) -> RlmError {
     let settings = &shared.settings;
     let mut metadata = run_metadata(settings, None);
     metadata.started_unix_ms = Some(shared.started_unix_ms);
     let mut done = Done::collect(shared, settings, metadata, started);
-    done.push_outcome(shared, OutcomeRecord::failed(&error, 0));
+    done.push_outcome(shared, OutcomeRecord::failed(&error, iterations));
     if let Some(partial) = error.partial_run_mut() {
+        partial.iterations = iterations;
         partial.usage = done.usage;
         partial.cost_usd = done.cost_usd;
         partial.duration = done.duration;

@@ -53,6 +53,11 @@ impl Rlm {
         self.settings.gate.adaptive_limiter()
     }
 
+    /// The limits every completion runs under (budgets, timeout, caps).
+    pub fn limits(&self) -> &crate::Limits {
+        &self.settings.limits
+    }
+
     /// The shared configuration.
     pub(crate) fn settings(&self) -> &Arc<Settings> {
         &self.settings

@@ -91,7 +91,7 @@ async fn a_failing_provider_is_a_provider_error_with_the_usage() {
 }
 
 #[tokio::test]
-async fn the_timeout_and_the_token_budget_hold() {
+async fn the_timeout_and_the_context_limit_hold() {
     let slow = Arc::new(Scripted::echo("root").with_delay(Duration::from_secs(30)));
     let rlm = Rlm::builder()
         .root(slow)
@@ -102,15 +102,53 @@ async fn the_timeout_and_the_token_budget_hold() {
     assert!(matches!(err, RlmError::Timeout { .. }), "{err:?}");
 
     let root = Arc::new(Scripted::echo("root"));
-    let rlm = Rlm::builder()
-        .root(root.clone())
-        .limits(Limits::default().with_token_budget(5))
-        .build()
-        .unwrap();
-    rlm.direct_completion("c", "q", None).await.unwrap();
-    assert_eq!(root.calls(), 1);
     let limits = Limits::default().with_max_context_bytes(Some(3));
     let rlm = Rlm::builder().root(root).limits(limits).build().unwrap();
     let err = rlm.direct_completion("four", "q", None).await.unwrap_err();
     assert!(matches!(err, RlmError::ContextTooLarge { .. }), "{err:?}");
+}
+
+/// The one call is the whole run, so a budget its tokens or cost pass ends the run with the budget's
+/// error, the reply kept as the partial answer; a call that ends exactly at the budget is within it.
+#[tokio::test]
+async fn a_call_that_passes_a_budget_is_a_budget_error_with_the_reply() {
+    let root = Arc::new(Scripted::new("root", |_, _| Ok(" the reply ".to_owned())));
+    let rlm = Rlm::builder()
+        .root(root.clone())
+        .limits(Limits::default().with_token_budget(14))
+        .build()
+        .unwrap();
+    let err = rlm.direct_completion("c", "q", None).await.unwrap_err();
+    let RlmError::TokenBudget { budget, used, .. } = &err else {
+        panic!("{err:?}");
+    };
+    assert_eq!((*budget, *used), (14, 15));
+    let partial = err.partial_run().unwrap();
+    assert_eq!(partial.answer.as_deref(), Some("the reply"));
+    assert_eq!(partial.iterations, 1);
+    assert_eq!(partial.usage.total.usage.total_tokens(), 15);
+    assert_eq!(partial.trajectory.iterations().count(), 1);
+
+    let rlm = Rlm::builder()
+        .root(root.clone())
+        .limits(Limits::default().with_token_budget(15))
+        .build()
+        .unwrap();
+    let answer = rlm.direct_completion("c", "q", None).await.unwrap();
+    assert_eq!(answer.answer, "the reply");
+
+    let prices = PriceTable::new().with("root", Price::new(1_000_000.0, 1_000_000.0));
+    let rlm = Rlm::builder()
+        .root(root.clone())
+        .prices(prices)
+        .limits(Limits::default().with_cost_budget_usd(10.0))
+        .build()
+        .unwrap();
+    let err = rlm.direct_completion("c", "q", None).await.unwrap_err();
+    assert!(matches!(err, RlmError::CostBudget { .. }), "{err:?}");
+    assert_eq!(
+        err.partial_run().and_then(|p| p.answer.as_deref()),
+        Some("the reply")
+    );
+    assert_eq!(root.calls(), 3);
 }

@@ -4,8 +4,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use rlm::client::testing::{FailurePlan, Latency, Simulated, SimulatedFailure};
-use rlm::client::{CompletionRequest, ResiliencePolicy, RetryPolicy, Role};
+use rlm::client::testing::{FailurePlan, Latency, SimulatedFailure};
+use rlm::client::{ResiliencePolicy, RetryPolicy};
 use rlm::{Limits, Rlm};
 use rlm_eval::score::Scorers;
 use rlm_eval::{
@@ -13,59 +13,9 @@ use rlm_eval::{
 };
 use serde_json::json;
 
-/// The number in "task N" of the request's first user message.
-fn task_number(request: &CompletionRequest) -> String {
-    let text = request
-        .messages
-        .iter()
-        .filter(|m| m.role == Role::User)
-        .map(|m| m.content.as_str())
-        .collect::<String>();
-    text.split("task ")
-        .nth(1)
-        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
-        .unwrap_or("?")
-        .to_owned()
-}
+mod support;
 
-/// Root answers `FINAL(ans-N)` in a run, `ans-N` to a direct call.
-fn root() -> Simulated {
-    Simulated::new("scripted-root", |request: &CompletionRequest| {
-        let n = task_number(request);
-        if request.messages.iter().any(|m| m.role == Role::System) {
-            format!("FINAL(ans-{n})")
-        } else {
-            format!("ans-{n}")
-        }
-    })
-}
-
-fn tasks(n: usize) -> Vec<Arc<Task>> {
-    (1..=n)
-        .map(|i| {
-            let mut task = Task::new(
-                format!("t{i}"),
-                format!("What is the answer of task {i}?"),
-                TaskContext::Text(format!("context of task {i}")),
-            );
-            // Task 2 expects something else: it scores 0.
-            task.expected = if i == 2 {
-                json!("other")
-            } else {
-                json!(format!("ans-{i}"))
-            };
-            task.metadata.insert("suite".into(), json!("unit"));
-            Arc::new(task)
-        })
-        .collect()
-}
-
-fn temp(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("rlm-eval-runner-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap_or_default();
-    dir
-}
+use support::{root, tasks, temp};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn both_methods_score_resume_and_write_trajectories() -> Result<(), Box<dyn std::error::Error>>

@@ -13,6 +13,7 @@ mod output;
 mod progress;
 mod shard;
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
@@ -89,7 +90,8 @@ pub enum EvalError {
         #[source]
         source: std::io::Error,
     },
-    /// A job's task panicked or was aborted (a bug: please report it).
+    /// A job's task was aborted (a bug: please report it). A job that panics is recorded as a
+    /// result of class `internal` instead, and the others go on.
     #[error("an evaluation job stopped unexpectedly: {0}")]
     Job(String),
 }
@@ -180,18 +182,35 @@ impl Runner {
         let started = Instant::now();
         let mut pending = plan.jobs.into_iter();
         let mut running = JoinSet::new();
+        let mut in_flight = HashMap::new();
         loop {
             while running.len() < self.shared.options.jobs {
                 let Some((task, method)) = pending.next() else {
                     break;
                 };
                 let shared = Arc::clone(&self.shared);
-                running.spawn(async move { shared.run_job(&task, method).await });
+                let job = Arc::clone(&task);
+                let handle = running.spawn(async move { shared.run_job(&job, method).await });
+                in_flight.insert(handle.id(), (task, method));
             }
-            let Some(joined) = running.join_next().await else {
+            let Some(joined) = running.join_next_with_id().await else {
                 break;
             };
-            let line = joined.map_err(|e| EvalError::Job(e.to_string()))?;
+            let line = match joined {
+                Ok((id, line)) => {
+                    in_flight.remove(&id);
+                    line
+                }
+                Err(error) => {
+                    let job = in_flight.remove(&error.id());
+                    match job {
+                        Some((task, method)) if error.is_panic() => {
+                            self.shared.panicked(&task, method, &*error.into_panic())
+                        }
+                        _ => return Err(EvalError::Job(error.to_string())),
+                    }
+                }
+            };
             writer.append(&line).map_err(|source| EvalError::Write {
                 path: writer.path().to_owned(),
                 source,
@@ -204,6 +223,32 @@ impl Runner {
 }
 
 impl Shared {
+    /// The line of a job that panicked (a bug): class `internal`, so the other jobs go on.
+    fn panicked(
+        &self,
+        task: &Task,
+        method: Method,
+        panic: &(dyn std::any::Any + Send),
+    ) -> ResultLine {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "no message".to_owned());
+        let facts = outcome::JobFacts {
+            task,
+            suite: task.suite_or(&self.options.default_suite),
+            method,
+            label: &self.options.label,
+            wall: std::time::Duration::ZERO,
+            trajectory: None,
+        };
+        facts.not_started(
+            "internal",
+            format!("the job panicked ({what}); this is a bug in rlm or in a custom scorer"),
+        )
+    }
+
     /// Runs one task with one method; never fails: a failure is a result line.
     async fn run_job(&self, task: &Task, method: Method) -> ResultLine {
         let started = Instant::now();
@@ -244,15 +289,17 @@ impl Shared {
             }
         }
         match &result {
-            Ok(answer) => facts.answered(answer, &self.scorers),
+            Ok(answer) => facts.answered(answer, &self.scorers, self.rlm.limits()),
             Err(error) => facts.failed(error),
         }
     }
 }
 
-/// A task id made safe as a file name.
+/// A task id made safe as a file name. An id that had to change gets a hash of the original as a
+/// suffix, so ids that differ only in the characters replaced (`a/b`, `a_b`) keep apart.
 fn file_stem(id: &str) -> String {
-    id.chars()
+    let safe: String = id
+        .chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
                 c
@@ -260,5 +307,36 @@ fn file_stem(id: &str) -> String {
                 '_'
             }
         })
-        .collect()
+        .collect();
+    if safe == id && !id.is_empty() && !id.starts_with('.') {
+        return safe;
+    }
+    format!("{safe}-{:016x}", fnv1a(id.as_bytes()))
+}
+
+/// The 64-bit FNV-1a hash: stable across platforms and Rust versions, unlike `DefaultHasher`.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(*byte)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::file_stem;
+
+    #[test]
+    fn ids_that_differ_only_in_unsafe_characters_get_different_file_names() {
+        assert_eq!(file_stem("niah-0001"), "niah-0001");
+        let (slash, underscore) = (file_stem("a/b"), file_stem("a_b"));
+        assert_eq!(underscore, "a_b");
+        assert!(slash.starts_with("a_b-") && slash.len() == 20, "{slash}");
+        assert_ne!(file_stem("a/b"), file_stem("a b"));
+        assert_eq!(file_stem("a/b"), slash, "the name is stable");
+        assert!(
+            file_stem("..").starts_with("..-"),
+            "no file name of dots only"
+        );
+        assert!(file_stem("").starts_with('-'));
+    }
 }

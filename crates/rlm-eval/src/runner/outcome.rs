@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use rlm::{RlmAnswer, RlmError, UsageSummary};
+use rlm::{Limits, RlmAnswer, RlmError, UsageSummary};
 
 use crate::result::{Finished, Method, ModelTokens, RESULT_SCHEMA_VERSION, ResultLine};
 use crate::score::Scorers;
@@ -47,13 +47,27 @@ impl JobFacts<'_> {
     }
 
     /// The line of a run that answered; a scorer that cannot grade the answer makes it an error of
-    /// class `scorer` (the answer is kept).
-    pub(crate) fn answered(&self, answer: &RlmAnswer, scorers: &Scorers) -> ResultLine {
+    /// class `scorer` (the answer is kept). An answer whose run used more than a budget of `limits`
+    /// is an error of class `token_budget` or `cost_budget`, its answer kept as the partial answer:
+    /// in an evaluation the budgets are strict for both methods, where the library lets a run finish
+    /// on the call that passed one.
+    pub(crate) fn answered(
+        &self,
+        answer: &RlmAnswer,
+        scorers: &Scorers,
+        limits: &Limits,
+    ) -> ResultLine {
         let mut line = self.blank();
-        line.answer = Some(answer.answer.clone());
         line.iterations = answer.iterations;
         line.cost_usd = answer.cost_usd;
         fill_usage(&mut line, &answer.usage);
+        if let Some((class, message)) = over_budget(limits, &answer.usage, answer.cost_usd) {
+            line.partial_answer = Some(answer.answer.clone());
+            line.error_class = Some(class.to_owned());
+            line.error = Some(message);
+            return line;
+        }
+        line.answer = Some(answer.answer.clone());
         match scorers.score(&self.task.scorer, &answer.answer, &self.task.expected) {
             Ok(score) => {
                 line.score = score.value.clamp(0.0, 1.0);
@@ -90,6 +104,30 @@ impl JobFacts<'_> {
         line.error_class = Some(class.to_owned());
         line.error = Some(message);
         line
+    }
+}
+
+/// The class and message of the budget `usage` and `cost_usd` pass, if they pass one.
+fn over_budget(
+    limits: &Limits,
+    usage: &UsageSummary,
+    cost_usd: Option<f64>,
+) -> Option<(&'static str, String)> {
+    let used = usage.total.usage.total_tokens();
+    if let Some(budget) = limits.token_budget
+        && used > budget
+    {
+        return Some((
+            "token_budget",
+            format!("the run used {used} tokens, over the token budget of {budget}"),
+        ));
+    }
+    match (limits.cost_budget_usd, cost_usd) {
+        (Some(budget), Some(spent)) if spent > budget => Some((
+            "cost_budget",
+            format!("the run cost ${spent:.4}, over the cost budget of ${budget:.4}"),
+        )),
+        _ => None,
     }
 }
 
