@@ -1,5 +1,7 @@
 //! `aggregate`: `Record NNNN [label: LABEL] SENTENCE` lines with unevenly weighted labels, exactly
-//! one of them the most frequent; each task asks a count or the most frequent label.
+//! one of them the most frequent; each task asks a count or the most frequent label. For the
+//! most-frequent question the runner-up is only a few records behind and holds the start and the
+//! end of the context, so that reading part of it points to the wrong label.
 
 use std::fmt::Write as _;
 
@@ -11,18 +13,24 @@ use super::rng::Rng;
 use super::{Draft, GenConfig};
 use crate::score::ScorerSpec;
 
-/// The label words; a task with `--labels L` uses the first L.
+/// The label words; a task with `--labels L` uses the first L. The first two have the same length,
+/// so every set of labels has a pair the most-frequent question can make close (see
+/// [`close_the_margin`]).
 pub(crate) const COLOURS: [&str; 12] = [
-    "crimson", "amber", "teal", "violet", "ochre", "slate", "indigo", "olive", "coral", "azure",
+    "amber", "ochre", "crimson", "teal", "violet", "slate", "indigo", "olive", "coral", "azure",
     "sienna", "jade",
 ];
+
+/// The lead the most frequent label keeps over the runner-up in a most-frequent question, as a
+/// fraction of their records together (at least one record).
+const CLOSE_MARGIN: f64 = 0.02;
 
 /// One aggregate task's content.
 pub(crate) fn draft(config: &GenConfig, rng: &mut Rng) -> Draft {
     let labels = &COLOURS[..config.labels.clamp(2, COLOURS.len())];
     let count_question = rng.chance(0.5);
     let asked = rng.below(labels.len());
-    let weights = uneven_weights(rng, labels.len());
+    let weights = uneven_weights(rng, labels, !count_question);
     let total_weight: f64 = weights.iter().sum();
     let frame = |r: usize| r * (RECORD_FRAME_CHARS + number_width(r)) + r.saturating_sub(1);
     let mut lines = records::fill(
@@ -36,7 +44,11 @@ pub(crate) fn draft(config: &GenConfig, rng: &mut Rng) -> Draft {
             (label, labels[label].len())
         },
     );
-    let counts = single_most_frequent(rng, &mut lines, &weights);
+    let mut counts = single_most_frequent(rng, &mut lines, &weights);
+    if !count_question {
+        close_the_margin(rng, &mut lines, &mut counts, labels);
+        gather_the_top_in_the_middle(rng, &mut lines, &counts);
+    }
     let width = number_width(lines.len());
     let mut context = String::with_capacity(config.size + config.size / 4);
     for (i, line) in lines.iter().enumerate() {
@@ -83,16 +95,31 @@ pub(crate) fn draft(config: &GenConfig, rng: &mut Rng) -> Draft {
 }
 
 /// Weights falling geometrically (ratio 0.6 to 0.9, with jitter) over a shuffled label order; the
-/// first label of that order has the one largest weight.
-fn uneven_weights(rng: &mut Rng, count: usize) -> Vec<f64> {
+/// first label of that order has the one largest weight. With `close_second` the first two labels
+/// of the order have words of the same length and the second's weight is within 3% of the first.
+fn uneven_weights(rng: &mut Rng, labels: &[&str], close_second: bool) -> Vec<f64> {
+    let count = labels.len();
     let mut order: Vec<usize> = (0..count).collect();
     rng.shuffle(&mut order);
+    if close_second {
+        let pair = (0..count).find_map(|i| {
+            (i + 1..count)
+                .find(|&j| labels[order[j]].len() == labels[order[i]].len())
+                .map(|j| (i, j))
+        });
+        if let Some((i, j)) = pair {
+            order.swap(0, i);
+            order.swap(1, j);
+        }
+    }
     let ratio = 0.6 + 0.3 * rng.unit();
     let mut weights = vec![0.0; count];
     let mut weight = 1.0;
     for (rank, &label) in order.iter().enumerate() {
         weights[label] = if rank == 0 {
             1.0
+        } else if rank == 1 && close_second {
+            0.97 + 0.029 * rng.unit()
         } else {
             weight * (0.9 + 0.1 * rng.unit())
         };
@@ -134,6 +161,80 @@ fn single_most_frequent(rng: &mut Rng, lines: &mut [Record<usize>], weights: &[f
     counts
 }
 
+/// Relabels random records of the most frequent label as the runner-up's until the lead is
+/// [`CLOSE_MARGIN`] of their records; both words have the same length (see [`uneven_weights`]), so
+/// the context keeps its size. Does nothing when their words differ in length.
+fn close_the_margin(
+    rng: &mut Rng,
+    lines: &mut [Record<usize>],
+    counts: &mut [usize],
+    labels: &[&str],
+) {
+    let mut by_count: Vec<usize> = (0..counts.len()).collect();
+    by_count.sort_by(|&a, &b| counts[b].cmp(&counts[a]));
+    let (top, second) = (by_count[0], by_count[1]);
+    if labels[top].len() != labels[second].len() {
+        return;
+    }
+    let together = counts[top] + counts[second];
+    let gap = counts[top] - counts[second];
+    let mut margin = ((together as f64 * CLOSE_MARGIN) as usize).max(1);
+    margin += (gap + margin) % 2;
+    if gap <= margin {
+        return;
+    }
+    let mut of_top: Vec<usize> = (0..lines.len()).filter(|&i| lines[i].tag == top).collect();
+    rng.shuffle(&mut of_top);
+    let moved = (gap - margin) / 2;
+    for &i in &of_top[..moved] {
+        lines[i].tag = second;
+    }
+    counts[top] -= moved;
+    counts[second] += moved;
+}
+
+/// Spread of the random shift added to a record's distance from the middle (in fractions of the
+/// context) before the most frequent label's records take the places nearest the middle.
+const PLACE_JITTER: f64 = 0.25;
+
+/// Moves the records of the most frequent label towards the middle of the context and those of the
+/// runner-up towards its start and end (swapping whole records between their places, so the counts
+/// and the size stay the same). A reader of the start and the end only, as `direct` is when the
+/// context is cut from the middle, sees the runner-up lead; only a count of every record finds the
+/// winner.
+fn gather_the_top_in_the_middle(rng: &mut Rng, lines: &mut [Record<usize>], counts: &[usize]) {
+    let mut by_count: Vec<usize> = (0..counts.len()).collect();
+    by_count.sort_by(|&a, &b| counts[b].cmp(&counts[a]));
+    let (top, second) = (by_count[0], by_count[1]);
+    let places: Vec<usize> = (0..lines.len())
+        .filter(|&i| lines[i].tag == top || lines[i].tag == second)
+        .collect();
+    let (tops, seconds): (Vec<Record<usize>>, Vec<Record<usize>>) = places
+        .iter()
+        .map(|&i| lines[i].clone())
+        .partition(|record| record.tag == top);
+    let middle = lines.len().saturating_sub(1) as f64 / 2.0;
+    let length = lines.len().max(1) as f64;
+    let mut nearest: Vec<(f64, usize)> = places
+        .iter()
+        .map(|&i| {
+            let distance = (i as f64 - middle).abs() / length;
+            (distance + PLACE_JITTER * rng.unit(), i)
+        })
+        .collect();
+    nearest.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut middle_places: Vec<usize> = nearest[..tops.len()].iter().map(|p| p.1).collect();
+    let mut outer_places: Vec<usize> = nearest[tops.len()..].iter().map(|p| p.1).collect();
+    middle_places.sort_unstable();
+    outer_places.sort_unstable();
+    for (place, record) in middle_places.into_iter().zip(tops) {
+        lines[place] = record;
+    }
+    for (place, record) in outer_places.into_iter().zip(seconds) {
+        lines[place] = record;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,7 +243,7 @@ mod tests {
     fn weights_are_uneven_with_one_largest() {
         let mut rng = Rng::new(8);
         for count in 2..=12 {
-            let weights = uneven_weights(&mut rng, count);
+            let weights = uneven_weights(&mut rng, &COLOURS[..count], count % 2 == 0);
             let largest = weights
                 .iter()
                 .filter(|&&w| (w - 1.0).abs() < f64::EPSILON)
