@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::score::ScorerSpec;
+use crate::score::{ScorerSpec, Scorers};
 
 /// One evaluation task.
 #[derive(Debug, Clone, PartialEq)]
@@ -133,6 +133,8 @@ pub struct TaskSet {
     pub tasks: Vec<Task>,
     /// Invalid lines, in file order.
     pub problems: Vec<TaskProblem>,
+    /// The line of each task in `tasks`, when it was read from a file.
+    lines: Vec<usize>,
 }
 
 impl TaskSet {
@@ -145,21 +147,41 @@ impl TaskSet {
     }
 
     /// Reads task lines from `reader`; relative `context_file` paths are resolved against `base`.
-    pub fn read(reader: impl BufRead, base: &Path) -> std::io::Result<Self> {
+    /// A line that is not UTF-8 is a problem of its own; only failing to read is an error.
+    pub fn read(mut reader: impl BufRead, base: &Path) -> std::io::Result<Self> {
         let mut set = Self::default();
         let mut ids = HashSet::new();
-        for (index, line) in reader.lines().enumerate() {
-            let line = line?;
-            let number = index + 1;
+        let mut bytes = Vec::new();
+        for number in 1.. {
+            bytes.clear();
+            if reader.read_until(b'\n', &mut bytes)? == 0 {
+                break;
+            }
+            let line = match std::str::from_utf8(&bytes) {
+                Ok(line) => line.trim_end_matches(['\n', '\r']),
+                Err(e) => {
+                    set.problems.push(TaskProblem {
+                        line: number,
+                        message: format!(
+                            "not UTF-8 text (byte {} of the line is invalid)",
+                            e.valid_up_to() + 1
+                        ),
+                    });
+                    continue;
+                }
+            };
             if line.trim().is_empty() {
                 continue;
             }
-            match parse_line(&line, base) {
+            match parse_line(line, base) {
                 Ok(task) if !ids.insert(task.id.clone()) => set.problems.push(TaskProblem {
                     line: number,
                     message: format!("the id {:?} is used by an earlier line", task.id),
                 }),
-                Ok(task) => set.tasks.push(task),
+                Ok(task) => {
+                    set.tasks.push(task);
+                    set.lines.push(number);
+                }
                 Err(message) => set.problems.push(TaskProblem {
                     line: number,
                     message,
@@ -167,6 +189,27 @@ impl TaskSet {
             }
         }
         Ok(set)
+    }
+
+    /// Moves every task `scorers` cannot score (an unknown scorer, an `expected` value a built-in
+    /// scorer cannot use) to the problems, under its line.
+    pub fn check_scorers(&mut self, scorers: &Scorers) {
+        let tasks = std::mem::take(&mut self.tasks);
+        let lines = std::mem::take(&mut self.lines);
+        for (index, task) in tasks.into_iter().enumerate() {
+            let line = lines.get(index).copied();
+            match scorers.check(&task.scorer, &task.expected) {
+                Ok(()) => {
+                    self.tasks.push(task);
+                    self.lines.extend(line);
+                }
+                Err(e) => self.problems.push(TaskProblem {
+                    line: line.unwrap_or(0),
+                    message: format!("task {:?}: {e}", task.id),
+                }),
+            }
+        }
+        self.problems.sort_by_key(|problem| problem.line);
     }
 
     /// Writes the tasks as a task file; file contexts are written relative to `base`.
@@ -282,6 +325,54 @@ mod tests {
         assert!(messages[4].contains("not both"), "{messages:?}");
         assert!(messages[5].contains("does not exist"), "{messages:?}");
         assert!(messages[6].contains("unknown field"), "{messages:?}");
+    }
+
+    #[test]
+    fn a_line_that_is_not_utf8_is_named_and_the_others_load() {
+        let mut bytes = br#"{"id": "a", "query": "q", "context": "t", "expected": "x"}"#.to_vec();
+        bytes.extend_from_slice(b"\r\n{\"id\": \"b\", \"query\": \"caf\xe9\"}\n");
+        bytes.extend_from_slice(br#"{"id": "c", "query": "q", "context": "t", "expected": 2}"#);
+        let set = TaskSet::read(bytes.as_slice(), Path::new(".")).unwrap_or_default();
+        let ids: Vec<&str> = set.tasks.iter().map(|t| t.id.as_str()).collect();
+        assert_eq!(ids, ["a", "c"]);
+        assert_eq!(set.problems.len(), 1, "{:?}", set.problems);
+        assert_eq!(
+            set.problems[0].to_string(),
+            "line 2: not UTF-8 text (byte 26 of the line is invalid)"
+        );
+    }
+
+    #[test]
+    fn tasks_a_scorer_cannot_grade_become_problems_under_their_line() {
+        let text = concat!(
+            r#"{"id": "a", "query": "q", "context": "t", "expected": "x"}"#,
+            "\nnot json\n",
+            r#"{"id": "b", "query": "q", "context": "t", "expected": 1, "scorer": "mine"}"#,
+            "\n",
+            r#"{"id": "c", "query": "q", "context": "t", "expected": "many", "scorer": "numeric"}"#,
+            "\n",
+            r#"{"id": "d", "query": "q", "context": "t", "expected": 3, "scorer": "numeric"}"#,
+            "\n",
+        );
+        let mut set = read(text, Path::new("."));
+        set.check_scorers(&Scorers::new());
+        let ids: Vec<&str> = set.tasks.iter().map(|t| t.id.as_str()).collect();
+        assert_eq!(ids, ["a", "d"]);
+        let messages: Vec<String> = set.problems.iter().map(ToString::to_string).collect();
+        assert_eq!(messages.len(), 3, "{messages:?}");
+        assert!(
+            messages[0].starts_with("line 2: not a valid task"),
+            "{messages:?}"
+        );
+        assert!(
+            messages[1].starts_with("line 3: task \"b\": unknown scorer \"mine\""),
+            "{messages:?}"
+        );
+        assert!(
+            messages[2].starts_with("line 4: task \"c\": the numeric scorer cannot use"),
+            "{messages:?}"
+        );
+        assert_eq!(set.lines, [1, 5]);
     }
 
     #[test]

@@ -381,26 +381,31 @@ fn direct_run(tasks: &Path, dir: &Path, url: &str, window: &str) -> Vec<Value> {
 fn bad_task_lines_are_named_and_the_others_run() {
     let dir = scratch_dir("eval-bad");
     let tasks = dir.join("tasks.jsonl");
-    std::fs::write(
-        &tasks,
-        concat!(
-            r#"{"id": "ok", "query": "What is the secret value for key \"a-b\"? Answer with the value only.", "context": "x The secret value for key \"a-b\" is \"v-1234\". y", "expected": "v-1234"}"#,
-            "\n{not json\n",
-            r#"{"id": "odd", "query": "q", "context": "c", "expected": 1, "scorer": "my_scorer"}"#,
-            "\n"
-        ),
+    let mut bytes = concat!(
+        r#"{"id": "ok", "query": "What is the secret value for key \"a-b\"? Answer with the value only.", "context": "x The secret value for key \"a-b\" is \"v-1234\". y", "expected": "v-1234"}"#,
+        "\n{not json\n",
+        r#"{"id": "odd", "query": "q", "context": "c", "expected": 1, "scorer": "my_scorer"}"#,
+        "\n",
+        r#"{"id": "n", "query": "q", "context": "c", "expected": "lots", "scorer": "numeric"}"#,
+        "\n",
     )
-    .unwrap();
+    .as_bytes()
+    .to_vec();
+    bytes.extend_from_slice(b"{\"id\": \"latin1\", \"query\": \"caf\xe9\"}\n");
+    std::fs::write(&tasks, bytes).unwrap();
     let server = SimServerProcess::start(&["--latency-ms", "1", "--root-latency-ms", "1"]);
     let out = dir.join("results.jsonl");
     let output = run_eval(&tasks, &out, &sim_flags(&server.url));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(3), "{stderr}");
-    assert!(stderr.contains("line 2: not a valid task"), "{stderr}");
-    assert!(
-        stderr.contains("\"odd\"") && stderr.contains("my_scorer"),
-        "{stderr}"
-    );
+    for want in [
+        "line 2: not a valid task",
+        "line 3: task \"odd\": unknown scorer \"my_scorer\"",
+        "line 4: task \"n\": the numeric scorer cannot use the expected value \"lots\"",
+        "line 5: not UTF-8 text",
+    ] {
+        assert!(stderr.contains(want), "{want:?} not in {stderr}");
+    }
     let lines = results(&out);
     assert_eq!(lines.len(), 1);
     assert_eq!(lines[0]["score"], 1.0, "{}", lines[0]);

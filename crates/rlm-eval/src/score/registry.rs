@@ -29,12 +29,14 @@ impl Scorers {
         self
     }
 
-    /// Whether `spec` names a scorer that exists (checked before a run starts, so a typo in a task
-    /// file is found before any model call).
-    pub fn check(&self, spec: &ScorerSpec) -> Result<(), ScoreError> {
+    /// Whether a task with `spec` and `expected` can be scored: the scorer exists and, when it is
+    /// built in, can use `expected` (checked before a run starts, so a mistake in a task file is
+    /// found before any model call). A custom scorer is not called: only its name is checked.
+    pub fn check(&self, spec: &ScorerSpec, expected: &Value) -> Result<(), ScoreError> {
         match spec {
             ScorerSpec::Custom { name, .. } => self.custom_scorer(name).map(|_| ()),
-            _ => Ok(()),
+            // A built-in scorer fails only on the expected value, never on the answer.
+            builtin => self.score(builtin, "", expected).map(|_| ()),
         }
     }
 

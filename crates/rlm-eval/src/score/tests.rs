@@ -173,7 +173,7 @@ fn custom_scorers_are_registered_checked_and_used() -> Result<(), ScoreError> {
         .with("nan", Wild(f64::NAN))
         .with("big", Wild(7.0));
     let length = spec(r#"{"kind": "custom", "name": "length", "params": {"len": 3}}"#);
-    scorers.check(&length)?;
+    scorers.check(&length, &Value::Null)?;
     assert_eq!(
         scorers.score(&length, "abc", &Value::Null)?,
         Score::new(1.0).with_detail("want 3")
@@ -190,13 +190,50 @@ fn custom_scorers_are_registered_checked_and_used() -> Result<(), ScoreError> {
     assert!((clone.score(&spec(r#""big""#), "", &Value::Null)?.value - 1.0).abs() < 1e-12);
 
     let typo = spec(r#""lenght""#);
-    let Err(e) = scorers.check(&typo) else {
+    let Err(e) = scorers.check(&typo, &Value::Null) else {
         panic!("an unknown scorer passed the check");
     };
     let message = e.to_string();
     assert!(message.contains("\"lenght\""), "{message}");
     assert!(message.contains("exact, contains, numeric, set_f1, json_field, big, length, nan"));
     assert!(scorers.score(&typo, "x", &Value::Null).is_err());
-    assert!(Scorers::new().check(&spec(r#""length""#)).is_err());
-    scorers.check(&ScorerSpec::Exact)
+    assert!(
+        Scorers::new()
+            .check(&spec(r#""length""#), &Value::Null)
+            .is_err()
+    );
+    scorers.check(&ScorerSpec::Exact, &Value::from("x"))
+}
+
+#[test]
+fn the_check_finds_an_expected_value_a_built_in_scorer_cannot_use() {
+    let scorers = Scorers::new();
+    let unusable = [
+        (r#""exact""#, serde_json::json!(null)),
+        (r#""contains""#, serde_json::json!([1, 2])),
+        (r#""numeric""#, serde_json::json!("many")),
+        (r#""json_field""#, serde_json::json!("not an object")),
+        (
+            r#"{"kind": "json_field", "fields": ["a.b"]}"#,
+            serde_json::json!({"a": 1}),
+        ),
+    ];
+    for (name, expected) in unusable {
+        let Err(e) = scorers.check(&spec(name), &expected) else {
+            panic!("{name} accepted {expected}");
+        };
+        assert!(
+            matches!(e, ScoreError::UnusableExpected { .. }),
+            "{name}: {e}"
+        );
+    }
+    let usable = [
+        (r#""exact""#, serde_json::json!(42)),
+        (r#""numeric""#, serde_json::json!("17")),
+        (r#""set_f1""#, serde_json::json!(["a", "b"])),
+        (r#""json_field""#, serde_json::json!({"a": {"b": 2}})),
+    ];
+    for (name, expected) in usable {
+        assert_eq!(scorers.check(&spec(name), &expected), Ok(()), "{name}");
+    }
 }

@@ -111,26 +111,18 @@ fn load_tasks(
     path: &Path,
     scorers: &Scorers,
 ) -> Result<(Vec<Arc<rlm_eval::Task>>, usize), CliError> {
-    let set = TaskSet::load(path).map_err(|e| {
+    let mut set = TaskSet::load(path).map_err(|e| {
         CliError::input(format!(
             "could not read the task file {}: {e}",
             path.display()
         ))
     })?;
-    let mut bad = set.problems.len();
+    set.check_scorers(scorers);
+    let bad = set.problems.len();
     for problem in &set.problems {
         eprintln!("rlm: error: {}: {problem}", path.display());
     }
-    let mut tasks = Vec::new();
-    for task in set.tasks {
-        match scorers.check(&task.scorer) {
-            Ok(()) => tasks.push(Arc::new(task)),
-            Err(e) => {
-                bad += 1;
-                eprintln!("rlm: error: {}: task {:?}: {e}", path.display(), task.id);
-            }
-        }
-    }
+    let tasks: Vec<_> = set.tasks.into_iter().map(Arc::new).collect();
     if tasks.is_empty() {
         return Err(CliError::input(format!(
             "{} holds no valid task",
