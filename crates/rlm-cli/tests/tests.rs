@@ -17,6 +17,8 @@ mod demo;
 mod errors;
 #[path = "cli/eval.rs"]
 mod eval;
+#[path = "cli/eval_report.rs"]
+mod eval_report;
 #[path = "cli/export.rs"]
 mod export;
 #[path = "cli/hostile.rs"]

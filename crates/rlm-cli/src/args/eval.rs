@@ -111,6 +111,10 @@ pub(crate) struct EvalReportArgs {
     /// One JSON object.
     #[arg(long)]
     pub(crate) json: bool,
+    /// The label (run) the other runs of each method are compared with (default: the first
+    /// label of each suite, alphabetically).
+    #[arg(long, value_name = "LABEL")]
+    pub(crate) baseline: Option<String>,
 }
 
 fn parse_suite(text: &str) -> Result<Suite, String> {

@@ -50,11 +50,19 @@ fn four_shards_cover_every_task_once_and_merge_in_the_report() {
     }
     assert_eq!(seen, all);
     let report = rlm()
-        .args(["eval", "report"])
+        .args(["eval", "report", "--json"])
         .args(&outputs)
         .output()
         .unwrap();
     assert_success(&report);
+    let report: serde_json::Value = serde_json::from_slice(&report.stdout).unwrap();
+    let groups = report["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 1, "the shards merge into one group: {report}");
+    assert_eq!(groups[0]["suite"], "niah");
+    assert_eq!(groups[0]["n"], 12, "{report}");
+    assert_eq!(groups[0]["accuracy"], 1.0, "{report}");
+    assert_eq!(report["duplicates"], serde_json::json!([]), "{report}");
+    assert_eq!(report["warnings"], serde_json::json!([]), "{report}");
     let refused = rlm()
         .args(["eval", "run"])
         .arg(&tasks)

@@ -2,7 +2,7 @@
 //! same thing.
 
 use super::stats::{Interval, Spread};
-use super::{Comparison, GroupSummary, Pairing, Report};
+use super::{Comparison, ComparisonKind, GroupSummary, Pairing, Report};
 
 /// A table: headers, whether each column is numeric (right-aligned), and rows.
 #[derive(Debug)]
@@ -25,12 +25,13 @@ pub(crate) fn groups(report: &Report) -> Table {
             "forced",
             "cost mean / p50 / p95",
             "cost total",
-            "tokens in / out",
+            "tokens in mean / p50 / p95",
+            "tokens out mean / p50 / p95",
             "subcalls",
-            "time mean / p95",
+            "time mean / p50 / p95",
         ],
         numeric: vec![
-            false, false, false, true, true, false, true, true, true, true, true, true,
+            false, false, false, true, true, false, true, true, true, true, true, true, true,
         ],
         rows: report.groups.iter().map(group_row).collect(),
     }
@@ -47,7 +48,8 @@ fn group_row(g: &GroupSummary) -> Vec<String> {
         g.forced.to_string(),
         cost(g),
         g.cost.total.map_or_else(|| "n/a".to_owned(), usd),
-        format!("{:.0} / {:.0}", g.tokens_in_mean, g.tokens_out_mean),
+        tokens(g.tokens_in),
+        tokens(g.tokens_out),
         format!("{:.1}", g.subcalls_mean),
         time(g.wall_seconds),
     ]
@@ -74,8 +76,17 @@ fn cost(g: &GroupSummary) -> String {
     }
 }
 
+fn tokens(s: Spread) -> String {
+    format!("{:.0} / {:.0} / {:.0}", s.mean, s.p50, s.p95)
+}
+
 fn time(s: Spread) -> String {
-    format!("{} / {}", seconds(s.mean), seconds(s.p95))
+    format!(
+        "{} / {} / {}",
+        seconds(s.mean),
+        seconds(s.p50),
+        seconds(s.p95)
+    )
 }
 
 /// The table of comparisons.
@@ -83,6 +94,7 @@ pub(crate) fn comparisons(report: &Report) -> Table {
     Table {
         headers: vec![
             "suite",
+            "compares",
             "baseline",
             "compared",
             "delta accuracy [95% CI]",
@@ -91,7 +103,7 @@ pub(crate) fn comparisons(report: &Report) -> Table {
             "cost ratio",
             "delta time mean",
         ],
-        numeric: vec![false, false, false, true, false, true, true, true],
+        numeric: vec![false, false, false, false, true, false, true, true, true],
         rows: report.comparisons.iter().map(comparison_row).collect(),
     }
 }
@@ -104,8 +116,14 @@ fn comparison_row(c: &Comparison) -> Vec<String> {
             other_n,
         } => format!("unpaired, n={baseline_n} vs {other_n}"),
     };
+    let kind = match c.kind {
+        ComparisonKind::Methods => "methods",
+        ComparisonKind::Runs => "runs",
+        ComparisonKind::Other => "other",
+    };
     vec![
         c.suite.clone(),
+        kind.to_owned(),
         format!("{} {}", c.baseline_method, c.baseline_label),
         format!("{} {}", c.method, c.label),
         format!("{:+.3} {}", c.delta_accuracy, interval(c.interval, true)),

@@ -100,6 +100,12 @@ impl Group<'_> {
             .collect()
     }
 
+    /// The spread of `value` over the group's tasks.
+    fn spread(&self, value: impl Fn(&ResultLine) -> f64) -> Spread {
+        let values: Vec<f64> = self.lines.iter().map(|l| value(l)).collect();
+        Spread::of(&values).unwrap_or(ZERO)
+    }
+
     /// The group's summary.
     pub(crate) fn summary(&self) -> GroupSummary {
         let scores = self.scores();
@@ -134,17 +140,20 @@ impl Group<'_> {
                 spread: Spread::of(&costs),
                 total: (!costs.is_empty()).then(|| costs.iter().sum()),
             },
-            tokens_in_mean: per_task(&|l| l.total_tokens().input as f64),
-            tokens_out_mean: per_task(&|l| l.total_tokens().output as f64),
+            tokens_in: self.spread(|l| l.total_tokens().input as f64),
+            tokens_out: self.spread(|l| l.total_tokens().output as f64),
             subcalls_mean: per_task(&|l| l.subcalls as f64),
-            wall_seconds: Spread::of(&self.walls()).unwrap_or(Spread {
-                mean: 0.0,
-                p50: 0.0,
-                p95: 0.0,
-            }),
+            wall_seconds: Spread::of(&self.walls()).unwrap_or(ZERO),
         }
     }
 }
+
+/// The spread of a group without tasks.
+const ZERO: Spread = Spread {
+    mean: 0.0,
+    p50: 0.0,
+    p95: 0.0,
+};
 
 /// A score as reports use it: NaN or infinite (a corrupt line) counts as 0; clamped to [0, 1].
 fn finite(score: f64) -> f64 {

@@ -14,16 +14,22 @@
 //! - **Errors** are counted by `error_class` (`unknown` when a failed line has none); **forced**
 //!   counts answers from the final-answer request.
 //! - **Cost**: mean, p50 and p95 over the tasks that have a cost, how many had none, and the
-//!   total; "n/a" when no task has one. **Tokens** (input, output) and **sub-calls** are means per
-//!   task; **wall time** is mean, p50 and p95 in seconds. Percentiles are nearest-rank.
-//! - **Comparisons**: within a suite of two groups or more, each group B is compared with a
-//!   baseline A: the `direct` group with B's label if there is one (and it is not B), else the
-//!   suite's first group. Δ accuracy is acc(B) − acc(A). Its 95 % interval is *paired* when the
-//!   groups share at least two task ids (mean of the per-task differences over the shared tasks ±
-//!   1.96·sd/√pairs; when both groups ran the same tasks that mean is Δ itself), else *unpaired*
-//!   (Δ ± 1.96·sqrt(var_A/n_A + var_B/n_B), a group of one task counted with the largest possible
-//!   variance, 0.25); both clamped to [−1, 1]. Also Δ mean cost and the cost ratio B/A (when both
-//!   have costs; the ratio when A's is above 0) and Δ mean wall time.
+//!   total; "n/a" when no task has one. **Tokens** (input, output, every model) and **wall time**
+//!   (seconds): mean, p50 and p95 per task; **sub-calls**: mean per task. Percentiles are
+//!   nearest-rank.
+//! - **Comparisons**, within a suite, of a group B with a baseline A ([`ComparisonKind`]):
+//!   *methods*, an `rlm` group against the `direct` group of its label; *runs*, each label against
+//!   the baseline label of the same method (the one asked for, else the suite's first label of
+//!   that method), so two runs of `rlm` are compared with each other and not only with `direct`;
+//!   *other*, a group neither covers against the suite's first group. When the groups share at
+//!   least two task ids the comparison is *paired*: Δ accuracy is the mean of the per-task
+//!   differences over the shared tasks only; otherwise it is *unpaired*: Δ = acc(B) − acc(A) over
+//!   all their tasks. The 95 % interval, clamped to [−1, 1]: for 0/1 scores, Agresti–Min when
+//!   paired and Newcombe's hybrid score interval when unpaired (both keep a width at small n when
+//!   every task went the same way, where a normal interval would claim certainty); for partial
+//!   scores, ± 1.96·sd/√pairs when paired and ± 1.96·sqrt(var_A/n_A + var_B/n_B) when unpaired (a
+//!   group of one task counted with the largest possible variance, 0.25). Also Δ mean cost and the cost ratio B/A (when both have costs; the ratio when A's is
+//!   above 0) and Δ mean wall time, over all their tasks.
 //! - **JSON** holds every number as a number, and `null` where there is none: never NaN.
 
 mod cells;
@@ -55,6 +61,8 @@ pub struct Report {
     pub duplicates: Vec<Duplicate>,
     /// Lines of the result files that could not be read, as `FILE: line N: message`.
     pub problems: Vec<String>,
+    /// The label runs are compared with, when one was asked for.
+    pub baseline_label: Option<String>,
 }
 
 /// The summary of one (suite, method, label) group.
@@ -80,10 +88,10 @@ pub struct GroupSummary {
     pub forced: usize,
     /// Cost in USD.
     pub cost: CostSummary,
-    /// Mean input tokens per task (every model).
-    pub tokens_in_mean: f64,
-    /// Mean output tokens per task (every model).
-    pub tokens_out_mean: f64,
+    /// Input tokens per task (every model).
+    pub tokens_in: Spread,
+    /// Output tokens per task (every model).
+    pub tokens_out: Spread,
     /// Mean sub-calls per task.
     pub subcalls_mean: f64,
     /// Wall time per task, in seconds.
@@ -128,11 +136,25 @@ pub enum Pairing {
     },
 }
 
-/// A group compared with its suite's baseline.
+/// What a comparison compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ComparisonKind {
+    /// `rlm` against `direct`, same label.
+    Methods,
+    /// Two labels (runs) of the same method.
+    Runs,
+    /// A group no other comparison covers, against the suite's first group.
+    Other,
+}
+
+/// A group compared with a baseline group of its suite.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Comparison {
     /// The suite.
     pub suite: String,
+    /// Methods, runs or other.
+    pub kind: ComparisonKind,
     /// The baseline's method.
     pub baseline_method: Method,
     /// The baseline's label.
@@ -141,7 +163,7 @@ pub struct Comparison {
     pub method: Method,
     /// The compared group's label.
     pub label: String,
-    /// accuracy(compared) − accuracy(baseline).
+    /// accuracy(compared) − accuracy(baseline), over the shared tasks when paired.
     pub delta_accuracy: f64,
     /// 95 % interval of the difference.
     pub interval: Interval,
@@ -172,6 +194,12 @@ pub struct Duplicate {
 impl Report {
     /// The report of result files, given as (file name, contents) in reading order.
     pub fn build(files: &[(String, ResultFile)]) -> Report {
+        Self::build_against(files, None)
+    }
+
+    /// The report of result files, the runs of each method compared with `baseline_label` (where
+    /// a suite has it; elsewhere with the suite's first label, with a warning).
+    pub fn build_against(files: &[(String, ResultFile)], baseline_label: Option<&str>) -> Report {
         let (groups, duplicates) = group::collect(files);
         let problems = files
             .iter()
@@ -183,10 +211,27 @@ impl Report {
             .collect();
         Report {
             groups: groups.iter().map(group::Group::summary).collect(),
-            comparisons: compare::compare_all(&groups),
+            comparisons: compare::compare_all(&groups, baseline_label),
             duplicates,
             problems,
+            baseline_label: baseline_label.map(str::to_owned),
         }
+    }
+
+    /// The suites that have no group labelled with the baseline label asked for.
+    fn suites_without_baseline(&self) -> Vec<&str> {
+        let Some(label) = &self.baseline_label else {
+            return Vec::new();
+        };
+        let mut suites: Vec<&str> = self.groups.iter().map(|g| g.suite.as_str()).collect();
+        suites.dedup();
+        suites.retain(|suite| {
+            !self
+                .groups
+                .iter()
+                .any(|g| g.suite == *suite && g.label == *label)
+        });
+        suites
     }
 
     /// Warnings for every rendering: unreadable lines, duplicates, single-task intervals.
@@ -204,6 +249,12 @@ impl Report {
                 d.label,
                 d.files.len(),
                 d.files.join(", ")
+            ));
+        }
+        for suite in self.suites_without_baseline() {
+            out.push(format!(
+                "suite {suite} has no run labelled {}: its runs are compared with its first label",
+                self.baseline_label.as_deref().unwrap_or_default()
             ));
         }
         for g in self

@@ -12,7 +12,7 @@ pub(crate) fn render(report: &Report) -> String {
         out.push_str(&table(&cells::groups(report)));
     }
     if !report.comparisons.is_empty() {
-        out.push_str("\n## Comparisons\n\nEach group against its baseline.\n\n");
+        out.push_str("\n## Comparisons\n\nMethods: `rlm` against `direct` of the same label; runs: each label against the baseline label of the same method.\n\n");
         out.push_str(&table(&cells::comparisons(report)));
     }
     let warnings = report.warnings();

@@ -12,7 +12,7 @@ pub(crate) fn render(report: &Report) -> String {
         out.push_str(&table(&cells::groups(report)));
     }
     if !report.comparisons.is_empty() {
-        out.push_str("\nComparisons (each group against its baseline):\n");
+        out.push_str("\nComparisons (methods: rlm against direct; runs: each label against the baseline label):\n");
         out.push_str(&table(&cells::comparisons(report)));
     }
     let warnings = report.warnings();

@@ -1,5 +1,6 @@
 //! The statistics of reports: means, sample variances, nearest-rank percentiles, Wilson and
-//! normal 95 % intervals, and the paired and unpaired intervals of a difference.
+//! normal 95 % intervals, and the paired and unpaired intervals of a difference (for 0/1 scores
+//! Agresti–Min and Newcombe's, which stay honest at small n; for partial scores the normal ones).
 
 use serde::Serialize;
 
@@ -141,6 +142,58 @@ pub fn unpaired_interval(a: &[f64], b: &[f64]) -> Option<(f64, Interval)> {
     Some((delta, Interval::around(delta, half, -1.0, 1.0)))
 }
 
+/// Whether a score is 0 or 1.
+#[expect(
+    clippy::float_cmp,
+    reason = "a score is binary when it is exactly 0 or exactly 1"
+)]
+pub fn is_binary(score: f64) -> bool {
+    score == 0.0 || score == 1.0
+}
+
+/// The 95 % interval of the difference `other − baseline` of paired 0/1 scores (at least one
+/// pair), by Agresti and Min (2005): half a task is added to each cell of the 2×2 table of
+/// outcomes before the Wald interval of the difference, so identical differences (every task won)
+/// do not give an interval of zero width. Widened to hold the plain difference; clamped to
+/// [−1, 1].
+pub fn paired_binary_interval(pairs: &[(f64, f64)]) -> Interval {
+    let n = pairs.len() as f64 + 2.0;
+    let gains = pairs.iter().filter(|(base, other)| base < other).count() as f64 + 0.5;
+    let losses = pairs.iter().filter(|(base, other)| base > other).count() as f64 + 0.5;
+    let adjusted = (gains - losses) / n;
+    let variance = ((gains + losses) - (gains - losses).powi(2) / n) / (n * n);
+    let raw = (gains - losses) / (n - 2.0).max(1.0);
+    holding(
+        Interval::around(adjusted, Z95 * variance.sqrt(), -1.0, 1.0),
+        raw,
+    )
+}
+
+/// The 95 % interval of `mean(b) − mean(a)` for independent 0/1 scores (both non-empty), by
+/// Newcombe's hybrid score method (1998, method 10), built from the two Wilson intervals: well
+/// defined when a group is all right or all wrong. Clamped to [−1, 1].
+pub fn unpaired_binary_interval(a: &[f64], b: &[f64]) -> Option<(f64, Interval)> {
+    let (pa, pb) = (mean(a)?, mean(b)?);
+    let wa = wilson(pa * a.len() as f64, a.len());
+    let wb = wilson(pb * b.len() as f64, b.len());
+    let delta = pb - pa;
+    let low = delta - ((pb - wb.low).powi(2) + (wa.high - pa).powi(2)).sqrt();
+    let high = delta + ((wb.high - pb).powi(2) + (pa - wa.low).powi(2)).sqrt();
+    let interval = Interval {
+        low: low.clamp(-1.0, 1.0),
+        high: high.clamp(-1.0, 1.0),
+    };
+    Some((delta, interval))
+}
+
+/// `interval` widened to hold `value`.
+fn holding(interval: Interval, value: f64) -> Interval {
+    Interval {
+        low: interval.low.min(value),
+        high: interval.high.max(value),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -240,5 +293,50 @@ mod tests {
             panic!("no unpaired interval");
         };
         assert!(close(i.low, -1.0, 1e-12), "{i:?}");
+    }
+
+    fn scores(right: usize, n: usize) -> Vec<f64> {
+        (0..n).map(|i| if i < right { 1.0 } else { 0.0 }).collect()
+    }
+
+    #[test]
+    fn binary_differences_never_have_a_zero_width_interval() {
+        // Newcombe (1998), method 10, his example: 56/70 against 48/80 gives (0.0524, 0.3339).
+        let Some((d, i)) = unpaired_binary_interval(&scores(48, 80), &scores(56, 70)) else {
+            panic!("no interval");
+        };
+        assert!(close(d, 0.2, 1e-12), "{d}");
+        assert!(
+            close(i.low, 0.0524, 5e-5) && close(i.high, 0.3339, 5e-5),
+            "{i:?}"
+        );
+        // All wrong against all right, six tasks each: not [1, 1].
+        let Some((_, i)) = unpaired_binary_interval(&scores(0, 6), &scores(6, 6)) else {
+            panic!("no interval");
+        };
+        assert!(
+            close(i.low, 0.4480, 5e-4) && close(i.high, 1.0, 1e-12),
+            "{i:?}"
+        );
+
+        // Paired: six tasks, every one won: Agresti-Min gives [0.3626, 1].
+        let won: Vec<(f64, f64)> = (0..6).map(|_| (0.0, 1.0)).collect();
+        let i = paired_binary_interval(&won);
+        assert!(
+            close(i.low, 0.3626, 5e-4) && close(i.high, 1.0, 1e-12),
+            "{i:?}"
+        );
+        // One gain in four, no loss: (1.5 - 0.5) / 6 ± 1.96·sqrt((2 - 1/6) / 36).
+        let one = [(0.0, 1.0), (1.0, 1.0), (1.0, 1.0), (0.0, 0.0)];
+        let i = paired_binary_interval(&one);
+        assert!(
+            close(i.low, -0.2756, 5e-4) && close(i.high, 0.6090, 5e-4),
+            "{i:?}"
+        );
+        // No difference at all: an interval around 0 of non-zero width.
+        let same: Vec<(f64, f64)> = (0..10).map(|_| (1.0, 1.0)).collect();
+        let i = paired_binary_interval(&same);
+        assert!(i.low < 0.0 && i.high > 0.0, "{i:?}");
+        assert!(is_binary(0.0) && is_binary(1.0) && !is_binary(0.5));
     }
 }

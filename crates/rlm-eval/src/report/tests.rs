@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::stats::CiMethod;
-use super::{Pairing, Report};
+use super::{ComparisonKind, Pairing, Report};
 use crate::result::tests::line;
 use crate::result::{Finished, Method, ResultFile, ResultLine, ResultProblem};
 
@@ -91,7 +91,7 @@ fn groups_are_sorted_and_summarised() {
     };
     assert!(close(cost.mean, 0.025) && close(cost.p50, 0.02) && close(cost.p95, 0.04));
     assert!(g.cost.total.is_some_and(|t| close(t, 0.1)));
-    assert!(close(g.tokens_in_mean, 10.0) && close(g.tokens_out_mean, 2.0));
+    assert!(close(g.tokens_in.mean, 10.0) && close(g.tokens_out.p95, 2.0));
     assert!(close(g.subcalls_mean, 2.0));
     let w = g.wall_seconds;
     assert!(
@@ -173,7 +173,7 @@ fn baselines_and_paired_or_unpaired_intervals() {
         lines.push(labelled(id, Method::Direct, "m", d));
         lines.push(labelled(id, Method::Rlm, "m", r));
     }
-    // rlm z: other tasks, no direct z -> unpaired against the suite's first group (direct m)
+    // rlm z: other tasks, no direct z -> a run comparison with rlm m, one shared task: unpaired
     lines.push(labelled("p", Method::Rlm, "z", 1.0));
     lines.push(labelled("q", Method::Rlm, "z", 1.0));
     lines.push(labelled("a", Method::Rlm, "z", 1.0));
@@ -190,18 +190,24 @@ fn baselines_and_paired_or_unpaired_intervals() {
     assert_eq!(paired.label, "m");
     assert_eq!(paired.pairing, Pairing::Paired { pairs: 4 });
     assert!(close(paired.delta_accuracy, 0.25));
-    // sd of 0 0 1 0 = 0.5, half = 1.96 * 0.5 / 2 = 0.49
+    // Binary scores: Agresti-Min, one gain and no loss in four, (1.5 - 0.5) / 6 ± 0.4423.
     assert!(
-        close(paired.interval.low, -0.24) && close(paired.interval.high, 0.74),
+        (paired.interval.low + 0.2756).abs() < 5e-4 && (paired.interval.high - 0.6090).abs() < 5e-4,
         "{:?}",
         paired.interval
     );
     assert!(paired.delta_cost_mean.is_some_and(|d| close(d, 0.02)));
     assert!(paired.cost_ratio.is_some_and(|r| close(r, 3.0)));
+    assert_eq!(paired.kind, ComparisonKind::Methods);
     let unpaired = &report.comparisons[1];
+    assert_eq!(unpaired.kind, ComparisonKind::Runs);
     assert_eq!(
-        (unpaired.baseline_label.as_str(), unpaired.label.as_str()),
-        ("m", "z")
+        (
+            unpaired.baseline_method,
+            unpaired.baseline_label.as_str(),
+            unpaired.label.as_str()
+        ),
+        (Method::Rlm, "m", "z")
     );
     assert_eq!(
         unpaired.pairing,
@@ -210,13 +216,13 @@ fn baselines_and_paired_or_unpaired_intervals() {
             other_n: 3
         }
     );
-    assert!(close(unpaired.delta_accuracy, 0.5));
+    assert!(close(unpaired.delta_accuracy, 0.25));
     let text = report.to_text();
     assert!(
         text.contains("paired, n=4") && text.contains("unpaired, n=4 vs 3"),
         "{text}"
     );
-    assert!(text.contains("+0.250 [-0.240, +0.740]"), "{text}");
+    assert!(text.contains("+0.250 [-0.276, +0.609]"), "{text}");
     assert!(
         text.contains("3.00x") && text.contains("+$0.0200"),
         "{text}"
@@ -234,7 +240,9 @@ fn renderings_show_the_numbers() {
     let text = report.to_text();
     assert!(text.contains("0.800 [0.490, 0.943]"), "{text}");
     assert!(
-        text.contains("1.50s / 1.50s") && text.contains("10 / 2"),
+        text.contains("1.50s / 1.50s / 1.50s")
+            && text.contains("10 / 10 / 10")
+            && text.contains("2 / 2 / 2"),
         "{text}"
     );
     assert!(text.contains("n/a") && !text.contains('|'), "{text}");
@@ -257,7 +265,7 @@ fn renderings_show_the_numbers() {
         "{markdown}"
     );
     assert!(
-        markdown.contains("| +0.000 [+0.000, +0.000] | paired, n=10 |"),
+        markdown.contains("| +0.000 [-0.163, +0.163] | paired, n=10 |"),
         "{markdown}"
     );
     let json = report.to_json();
@@ -272,32 +280,112 @@ fn renderings_show_the_numbers() {
     );
 }
 
-fn no_nan(value: &Value) -> bool {
-    match value {
-        Value::Number(n) => n.as_f64().is_some_and(f64::is_finite),
-        Value::Array(items) => items.iter().all(no_nan),
-        Value::Object(map) => map.values().all(no_nan),
-        _ => true,
-    }
-}
-
 #[test]
 fn json_has_no_nan_even_for_odd_input() {
     let mut odd = line("a", Method::Rlm, f64::NAN);
     odd.cost_usd = Some(f64::INFINITY);
+    odd.wall_ms = 2_000;
     let single = line("b", Method::Direct, 0.5);
     let report = Report::build(&[("r.jsonl".into(), file(vec![odd, single]))]);
-    let json = report.to_json();
-    assert!(no_nan(&json), "{json}");
-    let text = json.to_string();
+    let text = report.to_json().to_string();
     assert!(!text.contains("NaN") && !text.contains("inf"), "{text}");
-    assert_eq!(json["groups"][1]["accuracy"], 0.0);
-    assert_eq!(json["groups"][1]["cost"]["total"], Value::Null);
+    // The text parses back as JSON, and the odd values became what the report says they are.
+    let json: Value = serde_json::from_str(&text).unwrap_or_default();
+    let rlm = &json["groups"][1];
+    assert_eq!(rlm["method"], "rlm");
+    assert_eq!(rlm["accuracy"], 0.0, "a NaN score counts as 0");
+    assert_eq!(rlm["ci"]["low"], 0.0);
+    assert!(
+        rlm["ci"]["high"]
+            .as_f64()
+            .is_some_and(|h| h > 0.5 && h < 1.0),
+        "{rlm}"
+    );
+    assert_eq!(rlm["cost"]["known"], 0, "an infinite cost is no cost");
+    assert_eq!(rlm["cost"]["unknown"], 1);
+    assert_eq!(rlm["cost"]["total"], Value::Null);
+    assert_eq!(rlm["wall_seconds"]["p95"], 2.0);
     assert_eq!(json["groups"][0]["ci_method"], "single_task");
-    assert_eq!(json["comparisons"][0]["pairing"]["kind"], "unpaired");
+    let comparison = &json["comparisons"][0];
+    assert_eq!(comparison["pairing"]["kind"], "unpaired");
+    assert_eq!(comparison["kind"], "methods");
+    assert_eq!(comparison["delta_accuracy"], -0.5);
+    assert_eq!(comparison["delta_cost_mean"], Value::Null);
     assert_eq!(json["v"], 1);
-    assert!(report.to_text().contains("one task with a partial score"));
+    let rendered = report.to_text() + &report.to_markdown();
+    assert!(
+        !rendered.contains("NaN") && !rendered.contains("inf"),
+        "{rendered}"
+    );
+    assert!(rendered.contains("one task with a partial score"));
     let empty = Report::build(&[]);
     assert!(empty.to_text().contains("No results."));
-    assert!(no_nan(&empty.to_json()));
+    assert_eq!(empty.to_json()["groups"], Value::Array(Vec::new()));
+}
+
+/// Two runs of each method over partly different tasks: the runs are compared with each other,
+/// paired over the shared tasks only, and `--baseline` picks the run the others are compared with.
+#[test]
+fn runs_are_compared_with_each_other_over_their_shared_tasks() {
+    let mut lines = Vec::new();
+    // rlm a: t0..t3 all right; rlm b: t1..t4, right on t1 t2 only -> shared t1 t2 t3: 1 1 0 vs 1 1 1
+    for i in 0..4 {
+        lines.push(labelled(&format!("t{i}"), Method::Rlm, "a", 1.0));
+        lines.push(labelled(&format!("t{i}"), Method::Direct, "a", 0.0));
+    }
+    for i in 1..5 {
+        let score = if i <= 2 { 1.0 } else { 0.0 };
+        lines.push(labelled(&format!("t{i}"), Method::Rlm, "b", score));
+    }
+    let mut other_suite = labelled("x", Method::Rlm, "a", 1.0);
+    other_suite.suite = "pairs".into();
+    lines.push(other_suite);
+    // pairs: direct c and rlm a, neither a method nor a run comparison: rlm a against direct c.
+    let mut other_label = labelled("x", Method::Direct, "c", 0.0);
+    other_label.suite = "pairs".into();
+    lines.push(other_label);
+    let files = [("r.jsonl".into(), file(lines))];
+    let report = Report::build(&files);
+    let shown: Vec<(ComparisonKind, &str, &str)> = report
+        .comparisons
+        .iter()
+        .map(|c| (c.kind, c.baseline_label.as_str(), c.label.as_str()))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            (ComparisonKind::Methods, "a", "a"),
+            (ComparisonKind::Runs, "a", "b"),
+            (ComparisonKind::Other, "c", "a")
+        ]
+    );
+    assert_eq!(report.comparisons[2].suite, "pairs");
+    let runs = &report.comparisons[1];
+    assert_eq!(runs.pairing, Pairing::Paired { pairs: 3 });
+    // Over t1 t2 t3 only: (0 + 0 - 1) / 3, not 0.5 - 1.
+    assert!(
+        close(runs.delta_accuracy, -1.0 / 3.0),
+        "{}",
+        runs.delta_accuracy
+    );
+    assert!(report.warnings().is_empty(), "{:?}", report.warnings());
+
+    let against_b = Report::build_against(&files, Some("b"));
+    let runs = &against_b.comparisons[1];
+    assert_eq!(
+        (runs.baseline_label.as_str(), runs.label.as_str()),
+        ("b", "a")
+    );
+    assert!(
+        close(runs.delta_accuracy, 1.0 / 3.0),
+        "{}",
+        runs.delta_accuracy
+    );
+    let warnings = against_b.warnings();
+    assert_eq!(
+        warnings,
+        ["suite pairs has no run labelled b: its runs are compared with its first label"]
+    );
+    let text = against_b.to_text();
+    assert!(text.contains("runs") && text.contains("methods"), "{text}");
 }

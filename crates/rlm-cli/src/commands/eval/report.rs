@@ -20,9 +20,20 @@ pub(crate) fn run(args: &EvalReportArgs) -> Result<(), CliError> {
             .map_err(|e| CliError::input(format!("could not read {}: {e}", path.display())))?;
         files.push((path.display().to_string(), file));
     }
-    let report = Report::build(&files);
+    let report = Report::build_against(&files, args.baseline.as_deref());
     if report.groups.is_empty() {
         return Err(CliError::input("the result files hold no result line"));
+    }
+    if let Some(baseline) = &args.baseline
+        && !report.groups.iter().any(|g| &g.label == baseline)
+    {
+        let mut labels: Vec<&str> = report.groups.iter().map(|g| g.label.as_str()).collect();
+        labels.sort_unstable();
+        labels.dedup();
+        return Err(CliError::usage(format!(
+            "--baseline {baseline}: no result line has this label; the labels are {}",
+            labels.join(", ")
+        )));
     }
     if args.json {
         println!("{}", report.to_json());
