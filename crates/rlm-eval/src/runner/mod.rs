@@ -311,14 +311,7 @@ fn file_stem(id: &str) -> String {
     if safe == id && !id.is_empty() && !id.starts_with('.') {
         return safe;
     }
-    format!("{safe}-{:016x}", fnv1a(id.as_bytes()))
-}
-
-/// The 64-bit FNV-1a hash: stable across platforms and Rust versions, unlike `DefaultHasher`.
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
-        (hash ^ u64::from(*byte)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
+    format!("{safe}-{:016x}", shard::fnv1a64(id.as_bytes()))
 }
 
 #[cfg(test)]

@@ -47,7 +47,8 @@ impl FromStr for Shard {
     }
 }
 
-fn fnv1a64(bytes: &[u8]) -> u64 {
+/// The 64-bit FNV-1a hash: stable across platforms and Rust versions, unlike `DefaultHasher`.
+pub(super) fn fnv1a64(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
         (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3)
     })
